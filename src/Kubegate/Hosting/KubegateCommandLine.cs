@@ -1,0 +1,10 @@
+namespace Kubegate.Hosting;
+
+internal static class KubegateCommandLine
+{
+    public static int Run(string[] args)
+    {
+        _ = args;
+        return 0;
+    }
+}

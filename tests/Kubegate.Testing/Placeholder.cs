@@ -1,0 +1,3 @@
+namespace Kubegate.Testing;
+
+internal static class Placeholder;
