@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 
 namespace Kubegate.Configuration;
 
@@ -7,6 +8,7 @@ namespace Kubegate.Configuration;
 /// An immutable array with value equality, so config records that hold lists compare by content and a reload
 /// can tell "unchanged" from "changed" by <c>==</c> alone.
 /// </summary>
+[CollectionBuilder(typeof(EquatableArrayBuilder), nameof(EquatableArrayBuilder.Create))]
 internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
 {
     private readonly ImmutableArray<T> _items;

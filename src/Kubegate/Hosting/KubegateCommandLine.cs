@@ -1,10 +1,167 @@
+using System.CommandLine;
+using System.Reflection;
+using Kubegate.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
 namespace Kubegate.Hosting;
 
-internal static class KubegateCommandLine
+/// <summary>
+/// The command line, with Envoy's flag names where Envoy has the flag, so existing scripts and unit files keep
+/// working: <c>kubegate -c envoy.yaml [--mode validate]</c>.
+/// </summary>
+internal static partial class KubegateCommandLine
 {
-    public static int Run(string[] args)
+    private static readonly string[] LogLevels = ["trace", "debug", "info", "warning", "warn", "error", "critical", "off"];
+
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
-        _ = args;
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+
+        var configPath = new Option<string?>("--config-path", "-c")
+        {
+            Description = "Path to the bootstrap file (envoy.yaml; .json for JSON). Relative paths, here and inside the "
+                + "config files (lds/cds/eds paths, certificates, logs), resolve against the working directory, as in Envoy.",
+            HelpName = "path",
+        };
+        var mode = new Option<string>("--mode")
+        {
+            Description = "serve: run the proxy. validate: check the bootstrap and every LDS/CDS/EDS file it references, print "
+                + "every problem as file:line: field.path: problem (fix), and exit 0 when the configuration is OK, 1 otherwise.",
+            DefaultValueFactory = _ => "serve",
+        };
+        mode.AcceptOnlyFromAmong("serve", "validate");
+        var logLevel = new Option<string>("--log-level", "-l")
+        {
+            Description = "Log level: trace, debug, info, warning, error, critical or off.",
+            DefaultValueFactory = _ => "info",
+        };
+        logLevel.AcceptOnlyFromAmong(LogLevels);
+        var rejectUnknown = new Option<bool>("--reject-unknown-dynamic-fields")
+        {
+            Description = "Treat unknown fields in LDS/CDS/EDS files as errors instead of warnings.",
+        };
+        var drainTime = new Option<int>("--drain-time-s")
+        {
+            Description = "Seconds open connections get to finish at shutdown before they are closed.",
+            DefaultValueFactory = _ => (int)KubegateServerOptions.DefaultDrainTime.TotalSeconds,
+        };
+        drainTime.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0)
+            {
+                result.AddError("--drain-time-s must be 0 or more");
+            }
+        });
+
+        var root = new RootCommand("kubegate: a gateway for Kubernetes API servers, configured with Envoy v3 files "
+            + "(bootstrap + file-based LDS/CDS/EDS). TLS passes through untouched.")
+        {
+            configPath,
+            mode,
+            logLevel,
+            rejectUnknown,
+            drainTime,
+        };
+
+        root.SetAction(parse =>
+        {
+            var path = parse.GetValue(configPath);
+            if (string.IsNullOrEmpty(path))
+            {
+                stderr.WriteLine("kubegate: a bootstrap file is required: kubegate -c <envoy.yaml> (see --help)");
+                return 1;
+            }
+
+            var loaderOptions = new ConfigLoaderOptions { RejectUnknownDynamicFields = parse.GetValue(rejectUnknown) };
+            var result = new ConfigLoader(loaderOptions).Load(path);
+            if (parse.GetValue(mode) == "validate")
+            {
+                return Validate(path, result, stdout, stderr);
+            }
+
+            if (!result.Succeeded)
+            {
+                WriteProblems(result, stderr);
+                stderr.WriteLine($"error initializing configuration '{path}': {result.Errors.Count()} error(s)");
+                return 1;
+            }
+
+            var serverOptions = new KubegateServerOptions { DrainTime = TimeSpan.FromSeconds(parse.GetValue(drainTime)) };
+            return Serve(result.Snapshot!, serverOptions, ParseLogLevel(parse.GetValue(logLevel)!));
+        });
+
+        var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };
+        return root.Parse(args).Invoke(configuration);
+    }
+
+    public static string Version =>
+        typeof(KubegateCommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private static int Validate(string path, ConfigLoadResult result, TextWriter stdout, TextWriter stderr)
+    {
+        WriteProblems(result, stderr);
+        if (!result.Succeeded)
+        {
+            stderr.WriteLine($"error initializing configuration '{path}': {result.Errors.Count()} error(s)");
+            return 1;
+        }
+
+        stdout.WriteLine($"configuration '{path}' OK");
         return 0;
+    }
+
+    private static void WriteProblems(ConfigLoadResult result, TextWriter writer)
+    {
+        foreach (var problem in result.Problems)
+        {
+            writer.WriteLine(problem.ToString());
+        }
+    }
+
+    private static int Serve(ConfigSnapshot snapshot, KubegateServerOptions options, LogLevel level)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "kubegate", DisableDefaults = true });
+        builder.Logging.SetMinimumLevel(level);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+            o.UseUtcTimestamp = false;
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTime + TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton(snapshot);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(sp => new KubegateServer(snapshot, options, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHostedService<KubegateHostedService>();
+
+        using var host = builder.Build();
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("kubegate.config");
+        foreach (var warning in snapshot.Warnings)
+        {
+            Log.ConfigProblem(logger, warning.ToString());
+        }
+
+        host.Run();
+        return 0;
+    }
+
+    private static LogLevel ParseLogLevel(string level) => level switch
+    {
+        "trace" => LogLevel.Trace,
+        "debug" => LogLevel.Debug,
+        "info" => LogLevel.Information,
+        "warning" or "warn" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        "critical" => LogLevel.Critical,
+        _ => LogLevel.None,
+    };
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.ConfigProblem, LogLevel.Warning, "{Problem}", EventName = "ConfigProblem")]
+        public static partial void ConfigProblem(ILogger logger, string problem);
     }
 }

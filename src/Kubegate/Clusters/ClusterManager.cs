@@ -1,0 +1,80 @@
+using System.Collections.Immutable;
+using Kubegate.Configuration;
+using Kubegate.Stats;
+
+namespace Kubegate.Clusters;
+
+/// <summary>
+/// All clusters by name. Applying a snapshot updates clusters in place (keeping host state), adds new ones and
+/// drops removed ones; the name map itself is immutable and swapped, so lookups never lock.
+/// </summary>
+internal sealed class ClusterManager
+{
+    private readonly StatsStore _stats;
+    private readonly Random? _random;
+    private readonly Lock _applyLock = new();
+    private volatile ImmutableDictionary<string, ClusterState> _clusters =
+        ImmutableDictionary<string, ClusterState>.Empty.WithComparers(StringComparer.Ordinal);
+
+    public ClusterManager(StatsStore stats, Random? random = null)
+    {
+        _stats = stats;
+        _random = random;
+        ActiveClusters = stats.Gauge("cluster_manager.active_clusters");
+        ClusterAdded = stats.Counter("cluster_manager.cluster_added");
+        ClusterModified = stats.Counter("cluster_manager.cluster_modified");
+        ClusterRemoved = stats.Counter("cluster_manager.cluster_removed");
+    }
+
+    public Gauge ActiveClusters { get; }
+
+    public Counter ClusterAdded { get; }
+
+    public Counter ClusterModified { get; }
+
+    public Counter ClusterRemoved { get; }
+
+    public IReadOnlyCollection<ClusterState> Clusters => _clusters.Values.ToArray();
+
+    public bool TryGet(string name, out ClusterState cluster) => _clusters.TryGetValue(name, out cluster!);
+
+    /// <summary>Makes the cluster set equal to the snapshot's (state of the world).</summary>
+    public void Apply(ConfigSnapshot snapshot)
+    {
+        lock (_applyLock)
+        {
+            var current = _clusters;
+            var builder = ImmutableDictionary.CreateBuilder<string, ClusterState>(StringComparer.Ordinal);
+            foreach (var config in snapshot.Clusters)
+            {
+                snapshot.Assignments.TryGetValue(config.Name, out var assignment);
+                if (current.TryGetValue(config.Name, out var existing))
+                {
+                    if (existing.Config != config)
+                    {
+                        ClusterModified.Increment();
+                    }
+
+                    existing.Update(config, assignment);
+                    builder[config.Name] = existing;
+                }
+                else
+                {
+                    builder[config.Name] = new ClusterState(config, assignment, _stats, _random);
+                    ClusterAdded.Increment();
+                }
+            }
+
+            foreach (var name in current.Keys)
+            {
+                if (!builder.ContainsKey(name))
+                {
+                    ClusterRemoved.Increment();
+                }
+            }
+
+            _clusters = builder.ToImmutable();
+            ActiveClusters.Set(_clusters.Count);
+        }
+    }
+}

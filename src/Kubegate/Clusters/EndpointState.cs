@@ -1,0 +1,109 @@
+using System.Net;
+using Kubegate.Configuration;
+
+namespace Kubegate.Clusters;
+
+/// <summary>
+/// One upstream host (apiserver) of a cluster. Long-lived: an EDS update that keeps the address keeps this object,
+/// with its counters, active connections and health. Per-host stats are plain fields updated with interlocked
+/// operations so the data path never looks anything up.
+/// </summary>
+internal sealed class EndpointState
+{
+    private long _cxTotal;
+    private long _cxActive;
+    private long _cxConnectFail;
+    private long _rqTotal;
+    private long _rqActive;
+    private long _rqError;
+    private long _rqSuccess;
+    private long _rqTimeout;
+    private int _healthFlags;
+
+    public EndpointState(LbEndpointConfig config)
+    {
+        Config = config;
+        EndPoint = config.Address.ToEndPoint();
+        AddressText = config.Address.ToString();
+    }
+
+    /// <summary>The endpoint's current config (weight, metadata); replaced when an update changes it.</summary>
+    public LbEndpointConfig Config { get; set; }
+
+    public IPEndPoint EndPoint { get; }
+
+    /// <summary><c>ip:port</c>, as Envoy prints hosts.</summary>
+    public string AddressText { get; }
+
+    public uint Weight => Config.Weight;
+
+    public HealthFlags HealthFlags => (HealthFlags)Volatile.Read(ref _healthFlags);
+
+    public bool IsHealthy => HealthFlags == HealthFlags.None;
+
+    /// <summary>Active proxied connections to this host: what LEAST_REQUEST balances on.</summary>
+    public long ActiveRequests => Volatile.Read(ref _rqActive);
+
+    public long CxTotal => Volatile.Read(ref _cxTotal);
+
+    public long CxActive => Volatile.Read(ref _cxActive);
+
+    public long CxConnectFail => Volatile.Read(ref _cxConnectFail);
+
+    public long RqTotal => Volatile.Read(ref _rqTotal);
+
+    public long RqError => Volatile.Read(ref _rqError);
+
+    public long RqSuccess => Volatile.Read(ref _rqSuccess);
+
+    public long RqTimeout => Volatile.Read(ref _rqTimeout);
+
+    /// <summary>Sets or clears flags atomically; returns true when the flags changed.</summary>
+    public bool UpdateHealthFlags(HealthFlags set, HealthFlags clear)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _healthFlags);
+            var updated = (current & ~(int)clear) | (int)set;
+            if (updated == current)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _healthFlags, updated, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>An upstream connect attempt starts (Envoy counts the pool's connection and its one "request").</summary>
+    public void OnConnectStarted()
+    {
+        Interlocked.Increment(ref _cxTotal);
+        Interlocked.Increment(ref _cxActive);
+        Interlocked.Increment(ref _rqTotal);
+        Interlocked.Increment(ref _rqActive);
+    }
+
+    public void OnConnectFailed(bool timedOut)
+    {
+        Interlocked.Increment(ref _cxConnectFail);
+        Interlocked.Decrement(ref _cxActive);
+        Interlocked.Decrement(ref _rqActive);
+        Interlocked.Increment(ref _rqError);
+        if (timedOut)
+        {
+            Interlocked.Increment(ref _rqTimeout);
+        }
+    }
+
+    public void OnConnectionClosed()
+    {
+        Interlocked.Decrement(ref _cxActive);
+        Interlocked.Decrement(ref _rqActive);
+        Interlocked.Increment(ref _rqSuccess);
+    }
+
+    public override string ToString() => AddressText;
+}

@@ -1,0 +1,19 @@
+namespace Kubegate.Hosting;
+
+/// <summary>Process-level settings of <see cref="KubegateServer"/> (from the command line, not the config files).</summary>
+internal sealed record KubegateServerOptions
+{
+    /// <summary>Envoy's default <c>--drain-time-s</c>: 600 s.</summary>
+    public static readonly TimeSpan DefaultDrainTime = TimeSpan.FromSeconds(600);
+
+    /// <summary>How long open connections may take to finish at shutdown before they are closed.</summary>
+    public TimeSpan DrainTime { get; init; } = DefaultDrainTime;
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Randomness for RANDOM, LEAST_REQUEST and weighted clusters; null means <see cref="Random.Shared"/>.</summary>
+    public Random? Random { get; init; }
+
+    /// <summary>Pool of copy buffers; null means <see cref="System.Buffers.ArrayPool{T}.Shared"/>.</summary>
+    public System.Buffers.ArrayPool<byte>? BufferPool { get; init; }
+}

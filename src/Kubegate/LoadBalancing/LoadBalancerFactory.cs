@@ -1,0 +1,15 @@
+using Kubegate.Configuration;
+
+namespace Kubegate.LoadBalancing;
+
+/// <summary>Creates the balancer a cluster's <c>lb_policy</c> names.</summary>
+internal static class LoadBalancerFactory
+{
+    public static ILoadBalancer Create(ClusterConfig cluster, Random? random = null) => cluster.LbPolicy switch
+    {
+        LbPolicy.RoundRobin => new RoundRobinLoadBalancer(),
+        LbPolicy.LeastRequest => new LeastRequestLoadBalancer(cluster.LeastRequestChoiceCount, cluster.LeastRequestActiveRequestBias, random),
+        LbPolicy.Random => new RandomLoadBalancer(random),
+        _ => throw new ArgumentOutOfRangeException(nameof(cluster), cluster.LbPolicy, "unsupported lb_policy"),
+    };
+}

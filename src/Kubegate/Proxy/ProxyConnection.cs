@@ -1,0 +1,312 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Kubegate.Clusters;
+using Kubegate.Configuration;
+
+namespace Kubegate.Proxy;
+
+/// <summary>
+/// One downstream connection and its upstream: picks a host, connects (retrying on another host), then copies
+/// bytes both ways until both directions are done. TLS is never touched: the bytes kubectl sends are the bytes
+/// the apiserver receives.
+/// </summary>
+/// <remarks>
+/// The copy loop waits for data with a zero-byte receive, so an idle connection holds no buffer; only then it rents
+/// a pooled buffer, drains the socket with non-blocking reads and returns the buffer before waiting again. Reads
+/// and writes report errors as <see cref="SocketError"/> values. A FIN in one direction shuts down only that
+/// direction (half-close); a reset is passed on as a reset.
+/// </remarks>
+internal sealed partial class ProxyConnection : IThreadPoolWorkItem
+{
+    // 64 KiB: large enough that a bulk transfer costs one syscall pair per 64 KiB, small enough that thousands of
+    // busy connections stay within a few hundred MiB. ArrayPool.Shared keeps per-core caches of this size.
+    internal const int BufferSize = 64 * 1024;
+
+    // After this many back-to-back reads a busy direction yields its thread so one bulk transfer cannot starve
+    // other connections' continuations (there are only as many pool threads as cores to begin with).
+    private const int ReadsBeforeYield = 16;
+
+    private readonly ProxyContext _context;
+    private readonly ListenerRuntime _listener;
+    private readonly Socket _downstream;
+    private readonly SocketAwaitableEventArgs _downstreamReceive = new();
+    private SocketAwaitableEventArgs? _upstreamReceive;
+    private SocketAwaitableEventArgs? _downstreamSend;
+    private SocketAwaitableEventArgs? _upstreamSend;
+    private Socket? _upstream;
+    private ClusterState? _cluster;
+    private EndpointState? _host;
+    private long _lastActivity;
+    private long _bytesReceived;
+    private long _bytesSent;
+    private int _closeState;
+    private CloseReason _closeReason;
+
+    public ProxyConnection(long id, Socket downstream, ListenerRuntime listener, ProxyContext context)
+    {
+        Id = id;
+        _downstream = downstream;
+        _listener = listener;
+        _context = context;
+        StartTime = context.Time.GetUtcNow();
+        StartTimestamp = Environment.TickCount64;
+        _lastActivity = StartTimestamp;
+    }
+
+    private enum CloseReason
+    {
+        None,
+        Normal,
+        IdleTimeout,
+        MaxDuration,
+        Reset,
+        Shutdown,
+    }
+
+    public long Id { get; }
+
+    public DateTimeOffset StartTime { get; }
+
+    public long StartTimestamp { get; }
+
+    public ResponseFlags ResponseFlags { get; private set; }
+
+    public string? UpstreamFailureReason { get; private set; }
+
+    public int ConnectAttempts { get; private set; }
+
+    public EndpointState? UpstreamHost => _host;
+
+    public ClusterState? Cluster => _cluster;
+
+    /// <summary>Bytes read from the downstream (client).</summary>
+    public long BytesReceived => Volatile.Read(ref _bytesReceived);
+
+    /// <summary>Bytes written to the downstream (client).</summary>
+    public long BytesSent => Volatile.Read(ref _bytesSent);
+
+    public EndPoint? DownstreamRemoteEndPoint { get; private set; }
+
+    public EndPoint? DownstreamLocalEndPoint { get; private set; }
+
+    public ListenerRuntime Listener => _listener;
+
+    void IThreadPoolWorkItem.Execute() => _ = RunAsync();
+
+    /// <summary>Runs the connection to its end; never throws.</summary>
+    public async Task RunAsync()
+    {
+        var stats = _listener.TcpProxyStats;
+        stats.DownstreamCxTotal.Increment();
+        try
+        {
+            DownstreamRemoteEndPoint = _downstream.RemoteEndPoint;
+            DownstreamLocalEndPoint = _downstream.LocalEndPoint;
+            _downstream.NoDelay = true;
+
+            if (!ResolveCluster(out var cluster))
+            {
+                return;
+            }
+
+            if (!await ConnectUpstreamAsync(cluster).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            var upstream = _upstream!;
+            _upstreamReceive ??= new SocketAwaitableEventArgs();
+            var toUpstream = CopyAsync(_downstream, upstream, _downstreamReceive, toUpstream: true);
+            var toDownstream = CopyAsync(upstream, _downstream, _upstreamReceive, toUpstream: false);
+            await toUpstream.ConfigureAwait(false);
+            await toDownstream.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Only reachable when the socket was torn down underneath a setup call (shutdown, abort).
+            Log.ConnectionFailed(_context.Logger, Id, ex.Message);
+        }
+        finally
+        {
+            Close();
+        }
+    }
+
+    private bool ResolveCluster(out ClusterState cluster)
+    {
+        var name = _listener.PickClusterName(_context.Random);
+        if (name is null || !_context.Clusters.TryGet(name, out cluster))
+        {
+            cluster = null!;
+            ResponseFlags |= ResponseFlags.NoClusterFound;
+            _listener.TcpProxyStats.DownstreamCxNoRoute.Increment();
+            Log.NoCluster(_context.Logger, Id, _listener.Config.Name, name ?? "<none>");
+            return false;
+        }
+
+        _cluster = cluster;
+        return true;
+    }
+
+    private async ValueTask<bool> ConnectUpstreamAsync(ClusterState cluster)
+    {
+        var config = cluster.Config;
+        var clusterStats = cluster.Stats;
+        var maxAttempts = Math.Max(1, _listener.TcpProxy.MaxConnectAttempts);
+        EndpointState[]? tried = null;
+
+        for (var attempt = 1; attempt <= maxAttempts; attempt++)
+        {
+            if (clusterStats.UpstreamCxActive.Value >= config.MaxConnections)
+            {
+                ResponseFlags |= ResponseFlags.UpstreamOverflow;
+                clusterStats.UpstreamCxOverflow.Increment();
+                Log.UpstreamOverflow(_context.Logger, Id, cluster.Name, config.MaxConnections);
+                return false;
+            }
+
+            var host = PickHost(cluster, tried, attempt - 1);
+            if (host is null)
+            {
+                ResponseFlags |= ResponseFlags.NoHealthyUpstream;
+                clusterStats.UpstreamCxNoneHealthy.Increment();
+                Log.NoHealthyUpstream(_context.Logger, Id, cluster.Name);
+                return false;
+            }
+
+            ConnectAttempts = attempt;
+            _host = host;
+            var (socket, result, timedOut) = await ConnectAsync(host, config, clusterStats).ConfigureAwait(false);
+            if (result == SocketError.Success)
+            {
+                _upstream = socket;
+                _lastActivity = Environment.TickCount64;
+                return true;
+            }
+
+            ResponseFlags |= ResponseFlags.UpstreamConnectionFailure;
+            UpstreamFailureReason = timedOut ? null : "delayed_connect_error:_" + FailureText(result);
+            clusterStats.UpstreamCxConnectFail.Increment();
+            if (timedOut)
+            {
+                clusterStats.UpstreamCxConnectTimeout.Increment();
+            }
+
+            host.OnConnectFailed(timedOut);
+            clusterStats.UpstreamCxActive.Decrement();
+            clusterStats.UpstreamRqActive.Decrement();
+            Log.UpstreamConnectFailed(_context.Logger, Id, cluster.Name, host.AddressText, attempt, maxAttempts, timedOut ? "timeout" : result.ToString());
+
+            if (maxAttempts > 1)
+            {
+                tried ??= new EndpointState[maxAttempts];
+                tried[attempt - 1] = host;
+            }
+        }
+
+        ResponseFlags |= ResponseFlags.UpstreamRetryLimitExceeded;
+        clusterStats.UpstreamCxConnectAttemptsExceeded.Increment();
+        Log.UpstreamConnectAttemptsExceeded(_context.Logger, Id, cluster.Name, maxAttempts);
+        return false;
+    }
+
+    /// <summary>
+    /// Asks the balancer for a host, preferring one not tried yet on this connection: a retry should go to another
+    /// apiserver when one exists, whatever the policy (a random pick could otherwise land on the dead host again).
+    /// </summary>
+    private static EndpointState? PickHost(ClusterState cluster, EndpointState[]? tried, int triedCount)
+    {
+        var host = cluster.Pick();
+        if (host is null || tried is null || triedCount == 0)
+        {
+            return host;
+        }
+
+        var available = cluster.AvailableHosts.Count;
+        for (var i = 0; i < available && Array.IndexOf(tried, host, 0, triedCount) >= 0; i++)
+        {
+            host = cluster.Pick() ?? host;
+        }
+
+        return host;
+    }
+
+    private async ValueTask<(Socket Socket, SocketError Result, bool TimedOut)> ConnectAsync(EndpointState host, ClusterConfig config, Stats.ClusterStats clusterStats)
+    {
+        var endPoint = host.EndPoint;
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        socket.NoDelay = true;
+        if (config.TcpKeepalive is { } keepalive)
+        {
+            ApplyKeepalive(socket, keepalive);
+        }
+
+        host.OnConnectStarted();
+        clusterStats.UpstreamCxTotal.Increment();
+        clusterStats.UpstreamCxActive.Increment();
+        clusterStats.UpstreamRqTotal.Increment();
+        clusterStats.UpstreamRqActive.Increment();
+
+        var args = _upstreamReceive ??= new SocketAwaitableEventArgs();
+        using var timeout = new CancellationTokenSource(config.ConnectTimeout, _context.Time);
+
+        // Disposing the socket is what aborts a pending connect on every platform; the operation then completes
+        // with OperationAborted, and the token tells a timeout from any other failure.
+        var registration = timeout.Token.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
+        SocketOperationResult result;
+        try
+        {
+            result = await args.ConnectAsync(socket, endPoint).ConfigureAwait(false);
+        }
+        finally
+        {
+            await registration.DisposeAsync().ConfigureAwait(false);
+        }
+
+        var timedOut = timeout.IsCancellationRequested;
+        if (!result.Succeeded || timedOut)
+        {
+            socket.Dispose();
+
+            // The args were bound to the failed socket; a fresh one serves the next attempt.
+            args.Dispose();
+            _upstreamReceive = null;
+            return (socket, timedOut ? SocketError.TimedOut : result.Error, timedOut);
+        }
+
+        socket.Blocking = false;
+        return (socket, SocketError.Success, false);
+    }
+
+    private static void ApplyKeepalive(Socket socket, TcpKeepaliveConfig keepalive)
+    {
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+
+        // Zero leaves the kernel default in place (net.ipv4.tcp_keepalive_*): the kernel refuses 0 for these options.
+        if (keepalive.Time is > 0 and var time)
+        {
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, (int)Math.Min(time, int.MaxValue));
+        }
+
+        if (keepalive.Interval is > 0 and var interval)
+        {
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, (int)Math.Min(interval, int.MaxValue));
+        }
+
+        if (keepalive.Probes is > 0 and var probes)
+        {
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, (int)Math.Min(probes, int.MaxValue));
+        }
+    }
+
+    private static string FailureText(SocketError error) => error switch
+    {
+        SocketError.ConnectionRefused => "Connection_refused",
+        SocketError.ConnectionReset => "Connection_reset_by_peer",
+        SocketError.HostUnreachable => "No_route_to_host",
+        SocketError.NetworkUnreachable => "Network_is_unreachable",
+        SocketError.TimedOut => "Connection_timed_out",
+        _ => error.ToString(),
+    };
+}

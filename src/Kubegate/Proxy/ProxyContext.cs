@@ -1,0 +1,32 @@
+using System.Buffers;
+using Kubegate.Clusters;
+using Microsoft.Extensions.Logging;
+
+namespace Kubegate.Proxy;
+
+/// <summary>The process-wide services every proxied connection needs, passed as one reference.</summary>
+internal sealed class ProxyContext
+{
+    public ProxyContext(ClusterManager clusters, ConnectionManager connections, ILogger logger, TimeProvider time, Random? random = null, ArrayPool<byte>? bufferPool = null)
+    {
+        BufferPool = bufferPool ?? ArrayPool<byte>.Shared;
+        Clusters = clusters;
+        Connections = connections;
+        Logger = logger;
+        Time = time;
+        Random = random ?? Random.Shared;
+    }
+
+    public ClusterManager Clusters { get; }
+
+    public ConnectionManager Connections { get; }
+
+    public ILogger Logger { get; }
+
+    public TimeProvider Time { get; }
+
+    public Random Random { get; }
+
+    /// <summary>Where copy buffers come from; tests pass a counting pool to prove idle connections hold none.</summary>
+    public ArrayPool<byte> BufferPool { get; }
+}

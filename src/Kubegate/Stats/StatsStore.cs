@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+
+namespace Kubegate.Stats;
+
+/// <summary>
+/// Every stat of the process, by Envoy name. Stats are created on first use and live as long as the process, so
+/// a listener or cluster that is reloaded keeps counting where it left off (as Envoy's stats do). Lookups happen
+/// when config is applied, never per connection: the data path holds the <see cref="Counter"/> objects.
+/// </summary>
+internal sealed class StatsStore
+{
+    private readonly ConcurrentDictionary<string, Counter> _counters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Gauge> _gauges = new(StringComparer.Ordinal);
+
+    public Counter Counter(string name) => _counters.GetOrAdd(name, static n => new Counter(n));
+
+    public Gauge Gauge(string name) => _gauges.GetOrAdd(name, static n => new Gauge(n));
+
+    /// <summary>The current value of a counter or gauge, or null when no such stat exists.</summary>
+    public long? TryGetValue(string name) =>
+        _counters.TryGetValue(name, out var counter) ? counter.Value :
+        _gauges.TryGetValue(name, out var gauge) ? gauge.Value : null;
+
+    /// <summary>The value of a counter or gauge; 0 when it was never created.</summary>
+    public long GetValue(string name) => TryGetValue(name) ?? 0;
+
+    public IReadOnlyList<Counter> Counters => [.. _counters.Values.OrderBy(c => c.Name, StringComparer.Ordinal)];
+
+    public IReadOnlyList<Gauge> Gauges => [.. _gauges.Values.OrderBy(g => g.Name, StringComparer.Ordinal)];
+
+    public void ResetCounters()
+    {
+        foreach (var counter in _counters.Values)
+        {
+            counter.Reset();
+        }
+    }
+}
