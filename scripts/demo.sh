@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# `make demo`: three local test apiservers (two for cluster 1, one for cluster 2) behind kubegate on :6443 and
+# :6444, with kubeconfigs that point kubectl at kubegate. Ctrl-C stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+root=$(pwd)
+demo_dir="$root/out/demo"
+apiserver_dir="$root/out/test-apiserver"
+config="examples/demo/envoy.yaml"
+
+echo "building the test apiserver..."
+dotnet publish tests/Kubegate.TestApiServer/Kubegate.TestApiServer.csproj -c Release -o "$apiserver_dir" --nologo -v quiet
+
+for port in 6443 6444 16443 16444 16445; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port on 127.0.0.1 is already in use; stop whatever listens there (ss -ltnp 'sport = :$port') and retry" >&2
+    exit 1
+  fi
+done
+
+rm -rf "$demo_dir"
+mkdir -p "$demo_dir"
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  echo "demo stopped"
+}
+trap cleanup INT TERM EXIT
+
+"$apiserver_dir/kubegate-test-apiserver" --dir "$demo_dir" \
+  --instance apiserver-1a=16443 --instance apiserver-1b=16444 --instance apiserver-2=16445 \
+  --kubeconfig cluster1=https://127.0.0.1:6443 --kubeconfig cluster2=https://127.0.0.1:6444 \
+  > "$demo_dir/apiservers.log" 2>&1 &
+pids+=($!)
+
+wait_for() { # wait_for <description> <seconds> <command...>
+  local what=$1 seconds=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@"; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "timed out waiting for $what" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+wait_for "the test apiservers (see $demo_dir/apiservers.log)" 30 grep -q '^ready' "$demo_dir/apiservers.log"
+
+./out/kubegate -c "$config" --drain-time-s 2 &
+pids+=($!)
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_for "kubegate to listen on :6443 and :6444" 30 bash -c "$(declare -f port_open); port_open 6443 && port_open 6444"
+
+cat <<MSG
+
+kubegate is running (pid ${pids[1]}), in front of three test apiservers:
+  :6443 -> cluster 1 (127.0.0.1:16443, 127.0.0.1:16444, round robin)
+  :6444 -> cluster 2 (127.0.0.1:16445)
+
+Try, in another terminal:
+  kubectl --kubeconfig $demo_dir/kubeconfig-cluster1 get ns
+  kubectl --kubeconfig $demo_dir/kubeconfig-cluster1 get --raw /readyz
+  kubectl --kubeconfig $demo_dir/kubeconfig-cluster1 get --raw /debug/whoami   # which apiserver answered
+  kubectl --kubeconfig $demo_dir/kubeconfig-cluster2 get ns
+  kubectl --kubeconfig $demo_dir/kubeconfig-cluster1 get --raw '/api/v1/namespaces?watch=true'
+
+The apiservers log each request to $demo_dir/apiservers.log. Press Ctrl-C to stop everything.
+MSG
+
+wait "${pids[1]}"

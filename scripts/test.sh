@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the whole test suite and ends with one summary line, "tests: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p out
+log=out/test.log
+dotnet test kubegate.slnx -c Debug --nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+awk '
+  /(Passed|Failed)! +- +Failed: / {
+    line = $0
+    gsub(/,/, "", line)
+    n = split(line, f, /[ \t]+/)
+    for (i = 1; i <= n; i++) {
+      if (f[i] == "Failed:") failed += f[i + 1]
+      if (f[i] == "Passed:") passed += f[i + 1]
+      if (f[i] == "Skipped:") skipped += f[i + 1]
+    }
+  }
+  END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }
+' "$log"
+exit "$status"
