@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Kubegate.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// Runs the real kubegate executable (built next to the tests) as a child process, capturing its output, and
+/// stops only that process, by its PID.
+/// </summary>
+internal sealed class KubegateProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private KubegateProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public static string ExecutablePath => Path.Combine(AppContext.BaseDirectory, "kubegate");
+
+    /// <summary>The repository root (the folder holding kubegate.slnx), where the example configs' relative paths resolve.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "kubegate.slnx")))
+            {
+                dir = dir.Parent;
+            }
+
+            return dir?.FullName ?? throw new InvalidOperationException("kubegate.slnx not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    public int Id => _process.Id;
+
+    public string StandardOutput
+    {
+        get
+        {
+            lock (_stdout)
+            {
+                return _stdout.ToString();
+            }
+        }
+    }
+
+    public string StandardError
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    public Task Exited => _exited.Task;
+
+    public int ExitCode => _process.ExitCode;
+
+    public static KubegateProcess Start(string workingDirectory, params string[] args)
+    {
+        var info = new ProcessStartInfo(ExecutablePath)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var result = new KubegateProcess(process);
+        process.OutputDataReceived += (_, e) => result.Append(result._stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => result.Append(result._stderr, e.Data);
+        process.Exited += (_, _) => result._exited.TrySetResult();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return result;
+    }
+
+    /// <summary>Runs to completion and returns the exit code (output is then complete).</summary>
+    public static async Task<KubegateProcess> RunAsync(string workingDirectory, params string[] args)
+    {
+        var process = Start(workingDirectory, args);
+        await process.Exited.DefaultTimeout();
+        await process._process.WaitForExitAsync().DefaultTimeout();
+        return process;
+    }
+
+    /// <summary>Sends SIGTERM, as systemd or Ctrl-C would, to this process only.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
+    public async Task WaitForExitAsync()
+    {
+        await Exited.DefaultTimeout();
+        await _process.WaitForExitAsync().DefaultTimeout();
+    }
+
+    private void Append(StringBuilder builder, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (builder)
+        {
+            builder.AppendLine(line);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
