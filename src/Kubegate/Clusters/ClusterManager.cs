@@ -48,7 +48,8 @@ internal sealed class ClusterManager
             foreach (var config in snapshot.Clusters)
             {
                 snapshot.Assignments.TryGetValue(config.Name, out var assignment);
-                if (current.TryGetValue(config.Name, out var existing))
+                if (current.TryGetValue(config.Name, out var existing)
+                    && existing.Config.ObservabilityName == config.ObservabilityName)
                 {
                     if (existing.Config != config)
                     {
@@ -60,8 +61,10 @@ internal sealed class ClusterManager
                 }
                 else
                 {
+                    // A new stat name (alt_stat_name changed) means a new cluster object, as in Envoy: its stats
+                    // objects are bound to the name for the life of the object.
                     builder[config.Name] = new ClusterState(config, assignment, _stats, _random);
-                    ClusterAdded.Increment();
+                    (existing is null ? ClusterAdded : ClusterModified).Increment();
                 }
             }
 

@@ -87,30 +87,42 @@ internal sealed class ClusterState
     }
 
     /// <summary>
-    /// Rebuilds the available set from the hosts' health flags, applying the panic threshold: when the healthy
-    /// share drops below <c>healthy_panic_threshold</c>, every host is used. Call after any health change.
+    /// Rebuilds the available set from the hosts' health flags, applying the panic threshold: when the share of
+    /// usable (healthy or degraded) hosts drops below <c>healthy_panic_threshold</c>, every host is used. Degraded
+    /// hosts take traffic only when no host is healthy, as in Envoy. Call after any health change.
     /// </summary>
     public void RecomputeAvailability()
     {
+        const HealthFlags degradedOnly = HealthFlags.DegradedActiveHc | HealthFlags.DegradedEdsHealth;
         var all = _all;
         var healthy = new List<EndpointState>(all.Count);
+        var degraded = new List<EndpointState>();
         uint maxWeight = 0;
         foreach (var host in all.Hosts)
         {
-            if (host.IsHealthy)
+            var flags = host.HealthFlags;
+            if (flags == HealthFlags.None)
             {
                 healthy.Add(host);
+            }
+            else if ((flags & ~degradedOnly) == 0)
+            {
+                degraded.Add(host);
             }
 
             maxWeight = Math.Max(maxWeight, host.Weight);
         }
 
         var threshold = _config.HealthyPanicThreshold;
-        var panic = all.Count > 0 && threshold > 0 && healthy.Count * 100.0 < threshold * all.Count;
-        _available = panic ? all : healthy.Count == all.Count ? all : new EndpointSet(healthy);
+        var usable = healthy.Count + degraded.Count;
+        var panic = all.Count > 0 && threshold > 0 && usable * 100.0 < threshold * all.Count;
+        _available = panic || healthy.Count == all.Count ? all
+            : healthy.Count > 0 ? new EndpointSet(healthy)
+            : new EndpointSet(degraded);
         _panic = panic;
         Stats.MembershipTotal.Set(all.Count);
         Stats.MembershipHealthy.Set(healthy.Count);
+        Stats.MembershipDegraded.Set(degraded.Count);
         Stats.MaxHostWeight.Set(maxWeight);
     }
 

@@ -14,11 +14,15 @@ internal sealed class ConnectionManager : IDisposable
     private readonly ConcurrentDictionary<long, ProxyConnection> _connections = new();
     private readonly ITimer _heartbeat;
     private readonly Gauge _totalConnections;
+    private readonly TimeProvider _time;
+    private readonly long _ticksPerMillisecond;
     private TaskCompletionSource? _drained;
     private long _nextId;
 
     public ConnectionManager(TimeProvider time, StatsStore stats)
     {
+        _time = time;
+        _ticksPerMillisecond = Math.Max(1, time.TimestampFrequency / 1000);
         _totalConnections = stats.Gauge("server.total_connections");
         _heartbeat = time.CreateTimer(static s => ((ConnectionManager)s!).OnHeartbeat(), this, HeartbeatInterval, HeartbeatInterval);
     }
@@ -28,6 +32,12 @@ internal sealed class ConnectionManager : IDisposable
     public IEnumerable<ProxyConnection> Connections => _connections.Values;
 
     public long NextId() => Interlocked.Increment(ref _nextId);
+
+    /// <summary>
+    /// Monotonic milliseconds from the <see cref="TimeProvider"/>, the clock of every connection timeout (so a fake
+    /// clock in tests drives idle timeouts as it drives the heartbeat).
+    /// </summary>
+    public long NowMilliseconds() => _time.GetTimestamp() / _ticksPerMillisecond;
 
     public void Add(ProxyConnection connection)
     {
@@ -50,7 +60,7 @@ internal sealed class ConnectionManager : IDisposable
     /// <summary>Runs the timeouts now; the timer calls this every second, tests may call it directly.</summary>
     public void OnHeartbeat()
     {
-        var now = Environment.TickCount64;
+        var now = NowMilliseconds();
         foreach (var connection in _connections.Values)
         {
             connection.OnHeartbeat(now);
@@ -64,7 +74,9 @@ internal sealed class ConnectionManager : IDisposable
     public async Task<int> DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _drained, drained);
+        // A full fence (not just a release) so the emptiness check below cannot be reordered before this write,
+        // which would let the last Remove miss the signal and the drain wait for its whole deadline.
+        Interlocked.Exchange(ref _drained, drained);
         if (!_connections.IsEmpty)
         {
             try

@@ -47,7 +47,7 @@ internal sealed partial class ProxyConnection
                             return;
                         }
 
-                        _lastActivity = Environment.TickCount64;
+                        _lastActivity = _context.Connections.NowMilliseconds();
                         Account(received, toUpstream);
 
                         var data = buffer.AsMemory(0, received);
@@ -73,7 +73,7 @@ internal sealed partial class ProxyConnection
                                 return;
                             }
 
-                            _lastActivity = Environment.TickCount64;
+                            _lastActivity = _context.Connections.NowMilliseconds();
                         }
 
                         if (++reads == ReadsBeforeYield)

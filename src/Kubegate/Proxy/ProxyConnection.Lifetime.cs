@@ -66,9 +66,31 @@ internal sealed partial class ProxyConnection
                 SetLingerZero(upstream);
             }
         }
+        else
+        {
+            // .NET closes a socket that still has an operation pending (our zero-byte wait) abortively, with RST,
+            // unless its send side was shut down first. A timeout or shutdown is a normal end: send FIN.
+            ShutdownQuietly(_downstream);
+            if (upstream is not null)
+            {
+                ShutdownQuietly(upstream);
+            }
+        }
 
         _downstream.Dispose();
         upstream?.Dispose();
+    }
+
+    private static void ShutdownQuietly(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already shut down, reset by the peer or closed: the close below is all that is left to do.
+        }
     }
 
     private static void SetLingerZero(Socket socket)
@@ -118,7 +140,7 @@ internal sealed partial class ProxyConnection
             _host.OnConnectionClosed();
         }
 
-        Log.ConnectionClosed(_context.Logger, Id, _closeReason.ToString(), BytesReceived, BytesSent, Environment.TickCount64 - StartTimestamp);
+        Log.ConnectionClosed(_context.Logger, Id, _closeReason.ToString(), BytesReceived, BytesSent, _context.Connections.NowMilliseconds() - StartTimestamp);
         _context.Connections.Remove(this);
     }
 }

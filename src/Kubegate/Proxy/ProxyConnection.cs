@@ -50,7 +50,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         _listener = listener;
         _context = context;
         StartTime = context.Time.GetUtcNow();
-        StartTimestamp = Environment.TickCount64;
+        StartTimestamp = _context.Connections.NowMilliseconds();
         _lastActivity = StartTimestamp;
     }
 
@@ -181,7 +181,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
             if (result == SocketError.Success)
             {
                 _upstream = socket;
-                _lastActivity = Environment.TickCount64;
+                _lastActivity = _context.Connections.NowMilliseconds();
                 return true;
             }
 
@@ -258,6 +258,11 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         try
         {
             result = await args.ConnectAsync(socket, endPoint).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The timeout fired before the connect was even issued (a stalled thread): the same as a timeout.
+            result = new SocketOperationResult(0, SocketError.OperationAborted);
         }
         finally
         {

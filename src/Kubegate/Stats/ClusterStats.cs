@@ -22,6 +22,7 @@ internal sealed class ClusterStats
         UpstreamRqActive = store.Gauge(scope + "upstream_rq_active");
         MembershipTotal = store.Gauge(scope + "membership_total");
         MembershipHealthy = store.Gauge(scope + "membership_healthy");
+        MembershipDegraded = store.Gauge(scope + "membership_degraded");
         MembershipChange = store.Counter(scope + "membership_change");
         MaxHostWeight = store.Gauge(scope + "max_host_weight");
         LbHealthyPanic = store.Counter(scope + "lb_healthy_panic");
@@ -58,6 +59,8 @@ internal sealed class ClusterStats
     public Gauge MembershipTotal { get; }
 
     public Gauge MembershipHealthy { get; }
+
+    public Gauge MembershipDegraded { get; }
 
     public Counter MembershipChange { get; }
 

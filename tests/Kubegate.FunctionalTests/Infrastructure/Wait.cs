@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Kubegate.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// Polling for state that raises no event (stats, gauges): checks every 10 ms until true or the deadline passes.
+/// Prefer awaiting a real event; use this only where the product offers none.
+/// </summary>
+internal static class Wait
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
+
+    public static Task UntilAsync(Func<bool> condition, [CallerArgumentExpression(nameof(condition))] string what = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        UntilAsync(condition, TaskTimeoutExtensions.DefaultTimeoutValue, what, file, line);
+
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, [CallerArgumentExpression(nameof(condition))] string what = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (stopwatch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{Path.GetFileName(file)}:{line}: '{what}' still false after {timeout.TotalSeconds} s.");
+            }
+
+            await Task.Delay(PollInterval);
+        }
+    }
+
+    /// <summary>Waits until a stat reaches <paramref name="expected"/>; fails with the last value seen.</summary>
+    public static async Task ForStatAsync(Kubegate.Stats.StatsStore stats, string name, long expected, TimeSpan? timeout = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        try
+        {
+            await UntilAsync(() => stats.GetValue(name) == expected, timeout ?? TaskTimeoutExtensions.DefaultTimeoutValue, name, file, line);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{Path.GetFileName(file)}:{line}: stat {name} is {stats.GetValue(name)}, expected {expected}.");
+        }
+    }
+}
