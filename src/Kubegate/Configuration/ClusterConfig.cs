@@ -63,4 +63,25 @@ internal sealed record ClusterConfig
 
     /// <summary>The <c>cluster_name</c> an EDS file for this cluster must carry.</summary>
     public string ExpectedEdsClusterName => EdsServiceName ?? Name;
+
+    /// <summary>
+    /// The transport socket a health check uses, as Envoy picks it: the first <see cref="TransportSocketMatches"/> entry
+    /// whose <c>match</c> is contained in the check's <c>transport_socket_match_criteria</c>, else the cluster's
+    /// <see cref="TransportSocket"/>. Null means plaintext.
+    /// </summary>
+    public TransportSocketConfig? SelectHealthCheckTransportSocket(HealthCheckConfig healthCheck)
+    {
+        if (healthCheck.TransportSocketMatchCriteria.Count > 0)
+        {
+            foreach (var match in TransportSocketMatches)
+            {
+                if (match.Matches(healthCheck.TransportSocketMatchCriteria))
+                {
+                    return match.TransportSocket;
+                }
+            }
+        }
+
+        return TransportSocket;
+    }
 }

@@ -16,7 +16,11 @@ internal sealed record ConfigSnapshot
     /// <summary>Static clusters first, then those of the CDS file, in file order.</summary>
     public EquatableArray<ClusterConfig> Clusters { get; init; } = EquatableArray<ClusterConfig>.Empty;
 
-    /// <summary>Endpoints by cluster name: the EDS file of an EDS cluster, or a STATIC cluster's <c>load_assignment</c>.</summary>
+    /// <summary>
+    /// Endpoints by cluster name: the EDS file of an EDS cluster, or a STATIC cluster's <c>load_assignment</c>. An EDS
+    /// cluster whose file holds no ClusterLoadAssignment has no entry: Envoy then keeps the previous endpoints (none
+    /// at start-up).
+    /// </summary>
     public ImmutableDictionary<string, ClusterLoadAssignmentConfig> Assignments { get; init; } =
         ImmutableDictionary<string, ClusterLoadAssignmentConfig>.Empty.WithComparers(StringComparer.Ordinal);
 

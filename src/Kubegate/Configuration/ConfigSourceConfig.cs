@@ -6,7 +6,7 @@ namespace Kubegate.Configuration;
 /// </summary>
 /// <param name="Path">The path as written in the config.</param>
 /// <param name="FullPath">The path resolved against the working directory at load time.</param>
-/// <param name="WatchedDirectory">Optional <c>watched_directory.path</c> (Kubernetes ConfigMap symlink swaps).</param>
+/// <param name="WatchedDirectory">Optional <c>watched_directory.path</c> (Kubernetes ConfigMap symlink swaps), resolved to a full path like <paramref name="FullPath"/>.</param>
 internal sealed record ConfigSourceConfig(string Path, string FullPath, string? WatchedDirectory)
 {
     public SourceLocation Location { get; init; }

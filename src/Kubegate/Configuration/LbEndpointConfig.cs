@@ -23,5 +23,8 @@ internal sealed record LbEndpointConfig
     /// <summary><c>endpoint.health_check_config.hostname</c>: the Host header/SNI for this endpoint's HTTP checks.</summary>
     public string? HealthCheckHostname { get; init; }
 
+    /// <summary><c>endpoint.health_check_config.disable_active_health_check</c>: never actively check this endpoint.</summary>
+    public bool DisableActiveHealthCheck { get; init; }
+
     public SourceLocation Location { get; init; }
 }

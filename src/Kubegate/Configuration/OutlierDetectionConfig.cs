@@ -30,6 +30,9 @@ internal sealed record OutlierDetectionConfig
 
     public uint EnforcingConsecutiveLocalOriginFailure { get; init; } = 100;
 
+    /// <summary><c>enforcing_local_origin_success_rate</c>; used only when local-origin errors are split.</summary>
+    public uint EnforcingLocalOriginSuccessRate { get; init; } = 100;
+
     public uint SuccessRateMinimumHosts { get; init; } = 5;
 
     public uint SuccessRateRequestVolume { get; init; } = 100;
@@ -41,6 +44,9 @@ internal sealed record OutlierDetectionConfig
     public uint FailurePercentageThreshold { get; init; } = 85;
 
     public uint EnforcingFailurePercentage { get; init; }
+
+    /// <summary><c>enforcing_failure_percentage_local_origin</c>; 0 (detect only) by default.</summary>
+    public uint EnforcingFailurePercentageLocalOrigin { get; init; }
 
     public uint FailurePercentageMinimumHosts { get; init; } = 5;
 

@@ -25,4 +25,7 @@ internal sealed record TcpProxyConfig
     public EquatableArray<AccessLogConfig> AccessLog { get; init; } = EquatableArray<AccessLogConfig>.Empty;
 
     public AccessLogOptionsConfig? AccessLogOptions { get; init; }
+
+    /// <summary>Where <c>cluster</c> (or <c>weighted_clusters</c>) is written, for messages about the target cluster.</summary>
+    public SourceLocation ClusterLocation { get; init; }
 }

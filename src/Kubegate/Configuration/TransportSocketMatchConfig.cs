@@ -8,4 +8,18 @@ internal sealed record TransportSocketMatchConfig
     public EquatableDictionary<string> Match { get; init; } = EquatableDictionary<string>.Empty;
 
     public required TransportSocketConfig TransportSocket { get; init; }
+
+    /// <summary>True when every key/value of <see cref="Match"/> appears in <paramref name="metadata"/> (an empty match matches all).</summary>
+    public bool Matches(EquatableDictionary<string> metadata)
+    {
+        foreach (var (key, value) in Match)
+        {
+            if (!metadata.TryGetValue(key, out var actual) || !string.Equals(actual, value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

@@ -1,0 +1,160 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Kubegate.Configuration.Yaml;
+
+/// <summary>
+/// Builds a <see cref="ConfigNode"/> tree from YAML text with YamlDotNet's event parser (no reflection, so NativeAOT
+/// safe). Anchors and aliases are resolved by sharing nodes; merge keys (<c>&lt;&lt;</c>) are expanded.
+/// </summary>
+internal static partial class YamlDocumentReader
+{
+    private const int MaxDepth = 200;
+
+    public static DocumentParseResult Parse(string text)
+    {
+        // The line of the last event read: YamlDotNet's scanner throws InvalidOperationException without a position
+        // on some malformed input, and this is the best place to point at then.
+        var lastLine = 1;
+        try
+        {
+            // MergingParser reads the whole stream up front, so syntax errors are located by a plain pass first.
+            var scan = new Parser(new StringReader(text));
+            while (scan.MoveNext())
+            {
+                lastLine = (int)scan.Current!.Start.Line;
+            }
+
+            var parser = new MergingParser(new Parser(new StringReader(text)));
+            parser.Consume<StreamStart>();
+            ConfigNode? root = null;
+            var documents = 0;
+            var anchors = new Dictionary<string, ConfigNode>(StringComparer.Ordinal);
+            while (!parser.Accept<StreamEnd>(out _))
+            {
+                var start = parser.Consume<DocumentStart>();
+                var node = ReadNode(parser, anchors, 0, ref lastLine);
+                parser.Consume<DocumentEnd>();
+                documents++;
+                if (documents == 1)
+                {
+                    root = node;
+                }
+                else
+                {
+                    return new DocumentParseResult(
+                        null,
+                        "the file holds more than one YAML document",
+                        (int)start.Start.Line,
+                        "Envoy reads one document per file; remove the '---' separator and merge the documents");
+                }
+            }
+
+            return new DocumentParseResult(root is ConfigScalar { IsNull: true } ? null : root);
+        }
+        catch (YamlException ex)
+        {
+            return new DocumentParseResult(null, "invalid YAML: " + StripMarks(ex.Message), (int)ex.Start.Line);
+        }
+        catch (InvalidDataException ex)
+        {
+            return new DocumentParseResult(null, "invalid YAML: " + ex.Message, lastLine);
+        }
+        catch (InvalidOperationException)
+        {
+            return new DocumentParseResult(null, $"invalid YAML after line {lastLine}: the structure is malformed (check brackets, quotes and indentation)", lastLine);
+        }
+    }
+
+    private static ConfigNode ReadNode(IParser parser, Dictionary<string, ConfigNode> anchors, int depth, ref int lastLine)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new InvalidDataException($"nesting deeper than {MaxDepth} levels");
+        }
+
+        if (parser.TryConsume<AnchorAlias>(out var alias))
+        {
+            lastLine = (int)alias.Start.Line;
+            return anchors.TryGetValue(alias.Value.Value, out var target)
+                ? target
+                : throw new YamlException(alias.Start, alias.End, $"unknown anchor '*{alias.Value.Value}'");
+        }
+
+        if (parser.TryConsume<Scalar>(out var scalar))
+        {
+            lastLine = (int)scalar.Start.Line;
+            return Remember(anchors, scalar, ToScalar(scalar));
+        }
+
+        if (parser.TryConsume<SequenceStart>(out var sequenceStart))
+        {
+            lastLine = (int)sequenceStart.Start.Line;
+            var items = ImmutableArray.CreateBuilder<ConfigNode>();
+            while (!parser.TryConsume<SequenceEnd>(out _))
+            {
+                items.Add(ReadNode(parser, anchors, depth + 1, ref lastLine));
+            }
+
+            return Remember(anchors, sequenceStart, new ConfigSequence((int)sequenceStart.Start.Line, items.ToImmutable()));
+        }
+
+        if (parser.TryConsume<MappingStart>(out var mappingStart))
+        {
+            lastLine = (int)mappingStart.Start.Line;
+            var entries = ImmutableArray.CreateBuilder<ConfigMappingEntry>();
+            while (!parser.TryConsume<MappingEnd>(out _))
+            {
+                var keyEvent = parser.Current;
+                var key = ReadNode(parser, anchors, depth + 1, ref lastLine);
+                var value = ReadNode(parser, anchors, depth + 1, ref lastLine);
+                if (key is not ConfigScalar keyScalar)
+                {
+                    throw new YamlException(keyEvent!.Start, keyEvent.End, "mapping keys must be plain strings");
+                }
+
+                entries.Add(new ConfigMappingEntry(keyScalar.Text, key.Line, value));
+            }
+
+            return Remember(anchors, mappingStart, new ConfigMapping((int)mappingStart.Start.Line, entries.ToImmutable()));
+        }
+
+        var unexpected = parser.Current;
+        throw new YamlException(unexpected?.Start ?? Mark.Empty, unexpected?.End ?? Mark.Empty, $"unexpected {unexpected?.GetType().Name}");
+    }
+
+    private static ConfigScalar ToScalar(Scalar scalar)
+    {
+        var line = (int)scalar.Start.Line;
+        var tag = scalar.Tag.IsEmpty ? null : scalar.Tag.Value;
+        if (tag is "tag:yaml.org,2002:str" or "!")
+        {
+            return new ConfigScalar(line, scalar.Value, ScalarKind.String, isQuoted: true);
+        }
+
+        if (scalar.Style != ScalarStyle.Plain)
+        {
+            return new ConfigScalar(line, scalar.Value, ScalarKind.String, isQuoted: true);
+        }
+
+        return new ConfigScalar(line, scalar.Value, YamlScalarRules.ClassifyPlain(scalar.Value), isQuoted: false);
+    }
+
+    private static ConfigNode Remember(Dictionary<string, ConfigNode> anchors, NodeEvent nodeEvent, ConfigNode node)
+    {
+        if (!nodeEvent.Anchor.IsEmpty)
+        {
+            anchors[nodeEvent.Anchor.Value] = node;
+        }
+
+        return node;
+    }
+
+    // YamlException messages start with "(Line: 3, Col: 1, Idx: 20) - (Line: …): "; the line is reported separately.
+    private static string StripMarks(string message) => MarksPrefix().Replace(message, string.Empty);
+
+    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
+    private static partial Regex MarksPrefix();
+}
