@@ -1,1 +1,146 @@
-return 0;
+// kubegate-test-apiserver: one or more FakeApiServer instances as a process, for `make demo` (scripts/demo.sh) and
+// for tests that need an apiserver they can kill. See Usage below.
+using System.Net;
+using System.Runtime.InteropServices;
+using Kubegate.Testing;
+using Microsoft.AspNetCore.Connections;
+
+const string Usage = """
+    usage: kubegate-test-apiserver --dir <dir> --instance <name>=<port> [--instance ...] [--kubeconfig <name>=<serverUrl> ...]
+
+    Creates a CA in <dir> (ca.crt, ca.key, server.crt/.key, demo-admin.crt/.key for CN=demo-admin, O=system:masters),
+    starts one fake kube-apiserver per --instance on https://127.0.0.1:<port> (HTTP/1.1 + HTTP/2, client certificates
+    checked against ca.crt), writes <dir>/kubeconfig-<name> per --kubeconfig (user demo-admin, server <serverUrl>),
+    prints "ready" once every instance listens and then one line per request: instance method path status subject.
+    SIGINT/SIGTERM stop the servers and exit 0; a busy port exits 1.
+    """;
+
+string? dir = null;
+var instances = new List<(string Name, int Port)>();
+var kubeconfigs = new List<(string Name, string Server)>();
+for (var i = 0; i < args.Length; i++)
+{
+    var arg = args[i];
+    if (arg is "-h" or "--help")
+    {
+        Console.WriteLine(Usage);
+        return 0;
+    }
+
+    if (i + 1 >= args.Length || arg is not ("--dir" or "--instance" or "--kubeconfig"))
+    {
+        return Fail($"unexpected argument '{arg}'");
+    }
+
+    var value = args[++i];
+    switch (arg)
+    {
+        case "--dir":
+            dir = value;
+            break;
+        case "--instance":
+            if (!TrySplit(value, out var name, out var portText) || !int.TryParse(portText, out var port) || port is < 1 or > 65535)
+            {
+                return Fail($"--instance expects <name>=<port> with a port from 1 to 65535, got '{value}'");
+            }
+
+            instances.Add((name, port));
+            break;
+        case "--kubeconfig":
+            if (!TrySplit(value, out var cluster, out var server) || !Uri.TryCreate(server, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+            {
+                return Fail($"--kubeconfig expects <name>=https://<host>:<port>, got '{value}'");
+            }
+
+            kubeconfigs.Add((cluster, server));
+            break;
+    }
+}
+
+if (dir is null || instances.Count == 0)
+{
+    return Fail("--dir and at least one --instance are required");
+}
+
+Directory.CreateDirectory(dir);
+using var ca = TestCertificateAuthority.Create("kubegate-demo-ca");
+using var client = ca.CreateClientCertificate("demo-admin", "system:masters");
+ca.WriteCertificateAuthority(dir, includeKey: true);
+TestCertificateAuthority.WriteCertificate(ca.ServerCertificate, dir, "server");
+TestCertificateAuthority.WriteCertificate(client, dir, "demo-admin");
+foreach (var (name, server) in kubeconfigs)
+{
+    var path = Kubeconfig.Write(Path.Combine(dir, $"kubeconfig-{name}"), server, ca.Certificate, client, name: name);
+    Console.WriteLine($"kubeconfig {name}: {path} -> {server}");
+}
+
+var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+void OnSignal(PosixSignalContext context)
+{
+    // Keep the runtime from exiting on its own: stop the servers first, then return 0.
+    context.Cancel = true;
+    stop.TrySetResult();
+}
+
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+var servers = new List<FakeApiServer>();
+var exitCode = 0;
+try
+{
+    foreach (var (name, port) in instances)
+    {
+        FakeApiServer server;
+        try
+        {
+            server = await FakeApiServer.StartAsync(new FakeApiServerOptions
+            {
+                Name = name,
+                Address = IPAddress.Loopback,
+                Port = port,
+                ServerCertificate = ca.ServerCertificate,
+                ClientCertificateAuthority = ca.Certificate,
+            });
+        }
+        catch (Exception e) when (e is AddressInUseException || e.InnerException is AddressInUseException)
+        {
+            // Kestrel wraps it: IOException "Failed to bind to address ...", inner AddressInUseException.
+            exitCode = Fail($"port {port} on 127.0.0.1 (instance {name}) is already in use; stop whatever listens there (ss -ltnp 'sport = :{port}') and retry", showUsage: false);
+            return exitCode;
+        }
+
+        server.RequestCompleted += request => Console.Out.WriteLine(request.ToString());
+        servers.Add(server);
+        Console.WriteLine($"{name} listening on https://{server.EndPoint}");
+    }
+
+    Console.WriteLine("ready");
+    await stop.Task;
+    Console.WriteLine("stopping");
+}
+finally
+{
+    await Task.WhenAll(servers.Select(server => server.DisposeAsync().AsTask()));
+}
+
+return exitCode;
+
+static bool TrySplit(string value, out string name, out string rest)
+{
+    var equals = value.IndexOf('=', StringComparison.Ordinal);
+    name = equals > 0 ? value[..equals] : string.Empty;
+    rest = equals > 0 ? value[(equals + 1)..] : string.Empty;
+    return equals > 0 && rest.Length > 0;
+}
+
+static int Fail(string message, bool showUsage = true)
+{
+    Console.Error.WriteLine($"kubegate-test-apiserver: {message}");
+    if (showUsage)
+    {
+        Console.Error.WriteLine(Usage);
+    }
+
+    return 1;
+}

@@ -1,3 +1,0 @@
-namespace Kubegate.Testing;
-
-internal static class Placeholder;
