@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Kubegate.Configuration;
+using Kubegate.Health;
 using Kubegate.Stats;
 
 namespace Kubegate.Clusters;
@@ -12,14 +13,19 @@ internal sealed class ClusterManager
 {
     private readonly StatsStore _stats;
     private readonly Random? _random;
+    private readonly HealthServices? _health;
     private readonly Lock _applyLock = new();
     private volatile ImmutableDictionary<string, ClusterState> _clusters =
         ImmutableDictionary<string, ClusterState>.Empty.WithComparers(StringComparer.Ordinal);
 
-    public ClusterManager(StatsStore stats, Random? random = null)
+    /// <param name="stats">The process stats.</param>
+    /// <param name="random">Randomness for balancers; null means <see cref="Random.Shared"/>.</param>
+    /// <param name="health">Active health checks and outlier detection; null runs clusters without either (unit tests).</param>
+    public ClusterManager(StatsStore stats, Random? random = null, HealthServices? health = null)
     {
         _stats = stats;
         _random = random;
+        _health = health;
         ActiveClusters = stats.Gauge("cluster_manager.active_clusters");
         ClusterAdded = stats.Counter("cluster_manager.cluster_added");
         ClusterModified = stats.Counter("cluster_manager.cluster_modified");
@@ -63,7 +69,8 @@ internal sealed class ClusterManager
                 {
                     // A new stat name (alt_stat_name changed) means a new cluster object, as in Envoy: its stats
                     // objects are bound to the name for the life of the object.
-                    builder[config.Name] = new ClusterState(config, assignment, _stats, _random);
+                    builder[config.Name] = new ClusterState(config, assignment, _stats, _random, _health);
+                    existing?.Retire();
                     (existing is null ? ClusterAdded : ClusterModified).Increment();
                 }
             }
@@ -72,6 +79,7 @@ internal sealed class ClusterManager
             {
                 if (!builder.ContainsKey(name))
                 {
+                    current[name].Retire();
                     ClusterRemoved.Increment();
                 }
             }

@@ -1,4 +1,5 @@
 using Kubegate.Configuration;
+using Kubegate.Health;
 using Kubegate.LoadBalancing;
 using Kubegate.Stats;
 
@@ -11,16 +12,22 @@ namespace Kubegate.Clusters;
 internal sealed class ClusterState
 {
     private readonly Random? _random;
+    private readonly HealthServices? _healthServices;
+
+    // Guards the host set and health flags together: EDS updates, health verdicts and availability rebuilds.
+    private readonly Lock _sync = new();
+    private volatile ClusterHealth? _health;
     private volatile ClusterConfig _config;
     private volatile EndpointSet _all = EndpointSet.Empty;
     private volatile EndpointSet _available = EndpointSet.Empty;
     private volatile ILoadBalancer _loadBalancer;
     private volatile bool _panic;
 
-    public ClusterState(ClusterConfig config, ClusterLoadAssignmentConfig? assignment, StatsStore stats, Random? random = null)
+    public ClusterState(ClusterConfig config, ClusterLoadAssignmentConfig? assignment, StatsStore stats, Random? random = null, HealthServices? health = null)
     {
         _config = config;
         _random = random;
+        _healthServices = health;
         _loadBalancer = LoadBalancerFactory.Create(config, random);
         Stats = new ClusterStats(stats, config.ObservabilityName);
         Update(config, assignment);
@@ -41,11 +48,48 @@ internal sealed class ClusterState
     /// <summary>True while too few hosts are healthy and the balancer ignores health.</summary>
     public bool InPanic => _panic;
 
+    /// <summary>Active health checks and outlier detection; null when the cluster was built without health services.</summary>
+    public ClusterHealth? Health => _health;
+
+    /// <summary>The lock under which the host set and health flags change (taken by <see cref="ClusterHealth"/>).</summary>
+    internal Lock SyncRoot => _sync;
+
     /// <summary>
     /// Applies a new config and endpoint assignment. Hosts whose address stays keep their state (connections,
     /// counters, health); a changed <c>lb_policy</c> gets a fresh balancer. A null assignment keeps the hosts.
     /// </summary>
     public void Update(ClusterConfig config, ClusterLoadAssignmentConfig? assignment)
+    {
+        lock (_sync)
+        {
+            UpdateLocked(config, assignment);
+        }
+    }
+
+    /// <summary>Stops health checking and outlier detection (the cluster was removed or replaced).</summary>
+    public void Retire() => _health?.Dispose();
+
+    /// <summary>
+    /// Drops <paramref name="host"/> from the cluster now: a host kept after leaving EDS
+    /// (<see cref="HealthFlags.PendingDynamicRemoval"/>) that then failed a health check.
+    /// </summary>
+    internal void RemoveHost(EndpointState host)
+    {
+        lock (_sync)
+        {
+            if (Array.IndexOf(_all.Hosts, host) < 0)
+            {
+                return;
+            }
+
+            _all = new EndpointSet([.. _all.Hosts.Where(h => h != host)]);
+            Stats.MembershipChange.Increment();
+            _health?.OnHostRemoved(host);
+            RecomputeAvailability();
+        }
+    }
+
+    private void UpdateLocked(ClusterConfig config, ClusterLoadAssignmentConfig? assignment)
     {
         var policyChanged = config.LbPolicy != _config.LbPolicy
             || config.LeastRequestChoiceCount != _config.LeastRequestChoiceCount
@@ -56,23 +100,54 @@ internal sealed class ClusterState
             _loadBalancer = LoadBalancerFactory.Create(config, _random);
         }
 
+        var health = _health;
+        if (health is null && _healthServices is not null)
+        {
+            _health = health = new ClusterHealth(this, _healthServices);
+        }
+
+        health?.Configure(config, _all.Hosts);
         if (assignment is not null)
         {
             var existing = _all.Hosts.ToDictionary(h => h.EndPoint);
             var hosts = new List<EndpointState>(assignment.Endpoints.Length);
+            var added = new List<EndpointState>();
             foreach (var endpoint in assignment.Endpoints)
             {
-                if (!existing.TryGetValue(endpoint.Address.ToEndPoint(), out var host))
+                if (!existing.Remove(endpoint.Address.ToEndPoint(), out var host))
                 {
                     host = new EndpointState(endpoint);
+                    added.Add(host);
                 }
                 else
                 {
                     host.Config = endpoint;
+                    host.UpdateHealthFlags(HealthFlags.None, HealthFlags.PendingDynamicRemoval);
                 }
 
                 host.UpdateHealthFlags(EdsFlags(endpoint.HealthStatus), HealthFlags.FailedEdsHealth | HealthFlags.EdsStatusDraining | HealthFlags.DegradedEdsHealth);
                 hosts.Add(host);
+            }
+
+            // Hosts that left the assignment: with active health checks, one still passing them stays (and keeps
+            // serving) until it fails one, unless ignore_health_on_host_removal (spec 3.6).
+            foreach (var gone in existing.Values)
+            {
+                if (health?.KeepOnRemoval(gone) == true)
+                {
+                    gone.UpdateHealthFlags(HealthFlags.PendingDynamicRemoval, HealthFlags.None);
+                    hosts.Add(gone);
+                }
+                else
+                {
+                    health?.OnHostRemoved(gone);
+                }
+            }
+
+            // New hosts get their initial health (failed until the first check) before anyone can pick them.
+            foreach (var host in added)
+            {
+                health?.OnHostAdded(host);
             }
 
             if (hosts.Count != _all.Count || !hosts.SequenceEqual(_all.Hosts))
@@ -93,14 +168,32 @@ internal sealed class ClusterState
     /// </summary>
     public void RecomputeAvailability()
     {
+        lock (_sync)
+        {
+            RecomputeAvailabilityLocked();
+        }
+    }
+
+    private void RecomputeAvailabilityLocked()
+    {
         const HealthFlags degradedOnly = HealthFlags.DegradedActiveHc | HealthFlags.DegradedEdsHealth;
+
+        // Not health verdicts: a host pending removal still serves (spec 3.6); pending-first-check always comes with
+        // FAILED_ACTIVE_HC, and only excludes the host outright with ignore_new_hosts_until_first_hc (below).
+        const HealthFlags informational = HealthFlags.PendingDynamicRemoval | HealthFlags.PendingActiveHc;
         var all = _all;
+        if (_config.IgnoreNewHostsUntilFirstHc && all.Hosts.Any(h => h.HealthFlags.HasFlag(HealthFlags.PendingActiveHc)))
+        {
+            // Excluded hosts take no traffic even in panic and do not count toward the panic threshold.
+            all = new EndpointSet([.. all.Hosts.Where(h => !h.HealthFlags.HasFlag(HealthFlags.PendingActiveHc))]);
+        }
+
         var healthy = new List<EndpointState>(all.Count);
         var degraded = new List<EndpointState>();
         uint maxWeight = 0;
         foreach (var host in all.Hosts)
         {
-            var flags = host.HealthFlags;
+            var flags = host.HealthFlags & ~informational;
             if (flags == HealthFlags.None)
             {
                 healthy.Add(host);
@@ -120,7 +213,7 @@ internal sealed class ClusterState
             : healthy.Count > 0 ? new EndpointSet(healthy)
             : new EndpointSet(degraded);
         _panic = panic;
-        Stats.MembershipTotal.Set(all.Count);
+        Stats.MembershipTotal.Set(_all.Count);
         Stats.MembershipHealthy.Set(healthy.Count);
         Stats.MembershipDegraded.Set(degraded.Count);
         Stats.MaxHostWeight.Set(maxWeight);

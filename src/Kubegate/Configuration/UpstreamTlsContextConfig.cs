@@ -7,7 +7,7 @@ internal sealed record UpstreamTlsContextConfig
 
     /// <summary>
     /// <c>common_tls_context.validation_context.trusted_ca.filename</c>, resolved to a full path against the working
-    /// directory; null (with <see cref="TrustedCaPem"/> also null) means the system trust store.
+    /// directory; null (with <see cref="TrustedCaPem"/> also null) means the peer certificate is not verified, as in Envoy.
     /// </summary>
     public string? TrustedCaFile { get; init; }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using Kubegate.Configuration;
+using Kubegate.Configuration.Watching;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -45,7 +46,8 @@ internal static partial class KubegateCommandLine
         };
         var drainTime = new Option<int>("--drain-time-s")
         {
-            Description = "Seconds open connections get to finish at shutdown before they are closed.",
+            Description = "Seconds open connections get to finish before they are closed, at shutdown and when a reload "
+                + "removes (or moves to another address) the listener they came in on.",
             DefaultValueFactory = _ => (int)KubegateServerOptions.DefaultDrainTime.TotalSeconds,
         };
         drainTime.Validators.Add(result =>
@@ -76,21 +78,27 @@ internal static partial class KubegateCommandLine
             }
 
             var loaderOptions = new ConfigLoaderOptions { RejectUnknownDynamicFields = parse.GetValue(rejectUnknown) };
-            var result = new ConfigLoader(loaderOptions).Load(path);
+            var loader = new ConfigLoader(loaderOptions);
             if (parse.GetValue(mode) == "validate")
             {
-                return Validate(path, result, stdout, stderr);
+                return Validate(path, loader.Load(path), stdout, stderr);
             }
 
-            if (!result.Succeeded)
+            // Serving reads the files one by one and keeps each parse and content hash, which live reload builds on.
+            var files = ConfigFileSet.Load(loader, path);
+            if (!files.Result.Succeeded)
             {
+                // Load also reads the EDS files of clusters that have errors of their own, so the refusal lists every
+                // problem, exactly as --mode validate does.
+                var result = loader.Load(path);
+                result = result.Succeeded ? files.Result : result;
                 WriteProblems(result, stderr);
                 stderr.WriteLine($"error initializing configuration '{path}': {result.Errors.Count()} error(s)");
                 return 1;
             }
 
             var serverOptions = new KubegateServerOptions { DrainTime = TimeSpan.FromSeconds(parse.GetValue(drainTime)) };
-            return Serve(result.Snapshot!, serverOptions, ParseLogLevel(parse.GetValue(logLevel)!));
+            return Serve(files, loader, serverOptions, ParseLogLevel(parse.GetValue(logLevel)!));
         });
 
         var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };
@@ -121,8 +129,9 @@ internal static partial class KubegateCommandLine
         }
     }
 
-    private static int Serve(ConfigSnapshot snapshot, KubegateServerOptions options, LogLevel level)
+    private static int Serve(ConfigFileSet files, ConfigLoader loader, KubegateServerOptions options, LogLevel level)
     {
+        var snapshot = files.Snapshot!;
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "kubegate", DisableDefaults = true });
         builder.Logging.SetMinimumLevel(level);
         builder.Logging.AddSimpleConsole(o =>
@@ -136,6 +145,15 @@ internal static partial class KubegateCommandLine
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(sp => new KubegateServer(snapshot, options, sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService<KubegateHostedService>();
+
+        // After the server: hosted services start in registration order and stop in reverse, so watching starts once
+        // the listeners are bound and ends before the server drains.
+        builder.Services.AddHostedService(sp => new ConfigReloadService(
+            sp.GetRequiredService<KubegateServer>(),
+            loader,
+            files,
+            sp.GetRequiredService<ILoggerFactory>(),
+            options.TimeProvider));
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("kubegate.config");

@@ -1,6 +1,7 @@
 using System.Net;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
+using Kubegate.Health;
 using Kubegate.Listeners;
 using Kubegate.Proxy;
 using Kubegate.Stats;
@@ -12,25 +13,34 @@ namespace Kubegate.Hosting;
 /// <summary>
 /// The proxy as one object: clusters, listeners, connections and stats built from a config snapshot. The host
 /// runs it as a service; tests run it in-process on 127.0.0.1 port 0 listeners and read its stats directly.
+/// A reload hands it the next snapshot (<see cref="ApplyAsync"/>).
 /// </summary>
 internal sealed partial class KubegateServer : IAsyncDisposable
 {
     private readonly ILogger _logger;
     private readonly KubegateServerOptions _options;
-    private readonly ConfigSnapshot _snapshot;
+    private readonly SemaphoreSlim _applyGate = new(1, 1);
+    private readonly HealthServices _health;
+    private volatile ConfigSnapshot _snapshot;
     private int _stopped;
 
-    public KubegateServer(ConfigSnapshot snapshot, KubegateServerOptions? options = null, ILoggerFactory? loggerFactory = null)
+    /// <param name="snapshot">The configuration to start with.</param>
+    /// <param name="options">Process-level settings; null means the defaults.</param>
+    /// <param name="loggerFactory">Where logs go; null means nowhere.</param>
+    /// <param name="stats">The stats to count into; null means a new store.</param>
+    public KubegateServer(ConfigSnapshot snapshot, KubegateServerOptions? options = null, ILoggerFactory? loggerFactory = null, StatsStore? stats = null)
     {
         _snapshot = snapshot;
         _options = options ?? new KubegateServerOptions();
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger("kubegate");
-        Stats = new StatsStore();
-        Clusters = new ClusterManager(Stats, _options.Random);
+        Stats = stats ?? new StatsStore();
+        _health = new HealthServices(Stats, _options.TimeProvider, loggerFactory);
+        Clusters = new ClusterManager(Stats, _options.Random, _health);
         Connections = new ConnectionManager(_options.TimeProvider, Stats);
+        _health.Connections = Connections;
         var context = new ProxyContext(Clusters, Connections, loggerFactory.CreateLogger("kubegate.proxy"), _options.TimeProvider, _options.Random, _options.BufferPool);
-        Listeners = new ListenerManager(Stats, context, loggerFactory.CreateLogger("kubegate.listeners"));
+        Listeners = new ListenerManager(Stats, context, loggerFactory.CreateLogger("kubegate.listeners"), _options.DrainTime);
         Stats.Counter("server.dynamic_unknown_fields").Add(snapshot.Warnings.Count(w => w.IsUnknownField));
     }
 
@@ -42,18 +52,76 @@ internal sealed partial class KubegateServer : IAsyncDisposable
 
     public ConnectionManager Connections { get; }
 
+    /// <summary>The configuration in force (the last one applied).</summary>
     public ConfigSnapshot Snapshot => _snapshot;
+
+    /// <summary>The listeners that could not be bound by the last start or apply (retried at the next apply).</summary>
+    public IReadOnlyList<ListenerBindFailure> BindFailures { get; private set; } = [];
 
     /// <summary>Builds the clusters, then binds the listeners (Envoy's order: clusters warm before listeners).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var snapshot = Snapshot;
-        Log.Starting(_logger, snapshot.Listeners.Length, snapshot.Clusters.Length);
-        Clusters.Apply(snapshot);
-        var failed = await Listeners.ApplyAsync(snapshot).ConfigureAwait(false);
-        Stats.Gauge("server.live").Set(1);
-        Log.Started(_logger, Listeners.Listeners.Count, failed.Count);
+        await _applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var snapshot = Snapshot;
+            Log.Starting(_logger, snapshot.Listeners.Length, snapshot.Clusters.Length);
+            Clusters.Apply(snapshot);
+            await HealthWarmup.WaitAsync(Clusters.Clusters, _options.TimeProvider, _logger, cancellationToken).ConfigureAwait(false);
+            BindFailures = await Listeners.ApplyAsync(snapshot).ConfigureAwait(false);
+            Stats.Gauge("server.live").Set(1);
+            Log.Started(_logger, Listeners.Listeners.Count, BindFailures.Count);
+        }
+        finally
+        {
+            _applyGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Makes the running proxy equal to <paramref name="next"/>, a validated snapshot: clusters first (hosts that stay
+    /// keep their health and connections; removed clusters go), then listeners (removed ones stop accepting and
+    /// drain for <see cref="KubegateServerOptions.DrainTime"/>, changed ones on the same address keep their socket,
+    /// new ones bind). Open connections keep the listener settings they started with. One apply at a time.
+    /// </summary>
+    /// <returns>The listeners that could not be bound; the rest of <paramref name="next"/> is in force regardless.</returns>
+    public async Task<IReadOnlyList<ListenerBindFailure>> ApplyAsync(ConfigSnapshot next, CancellationToken cancellationToken = default)
+    {
+        await _applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _stopped) != 0)
+            {
+                // Shutting down: the listeners are closed for good; nothing more to change.
+                return [];
+            }
+
+            var current = _snapshot;
+            var clustersChanged = current.Clusters != next.Clusters || !SameAssignments(current.Assignments, next.Assignments);
+            if (clustersChanged)
+            {
+                // State of the world: clusters and hosts missing from next are removed; hosts that stay keep their
+                // state, and removal never closes a connection. Without active health checking a removed host goes
+                // at once; with it, ClusterState.Update keeps the host while it passes its checks (Envoy's rule,
+                // unless ignore_health_on_host_removal).
+                Clusters.Apply(next);
+            }
+
+            // Listeners that failed to bind are tried again on every apply: a port freed since is picked up.
+            var listenersChanged = current.Listeners != next.Listeners || Listeners.HasFailedListeners;
+            if (listenersChanged)
+            {
+                BindFailures = await Listeners.ApplyAsync(next).ConfigureAwait(false);
+            }
+
+            _snapshot = next;
+            Log.Applied(_logger, next.Listeners.Length, listenersChanged, next.Clusters.Length, clustersChanged, BindFailures.Count);
+            return listenersChanged ? BindFailures : [];
+        }
+        finally
+        {
+            _applyGate.Release();
+        }
     }
 
     /// <summary>The bound address of a listener by name (port 0 in the config gives the real port here).</summary>
@@ -73,6 +141,10 @@ internal sealed partial class KubegateServer : IAsyncDisposable
 
         Stats.Gauge("server.live").Set(0);
         Log.Stopping(_logger, Connections.Count, _options.DrainTime.TotalSeconds);
+
+        // An apply in progress finishes first (it may be binding listeners); later ones see _stopped and do nothing.
+        await _applyGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        _applyGate.Release();
         await Listeners.StopAsync().ConfigureAwait(false);
         var closed = await Connections.DrainAsync(_options.DrainTime, cancellationToken).ConfigureAwait(false);
         if (closed > 0)
@@ -90,6 +162,32 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         await StopAsync(cancelled.Token).ConfigureAwait(false);
         await Listeners.DisposeAsync().ConfigureAwait(false);
         Connections.Dispose();
+        foreach (var cluster in Clusters.Clusters)
+        {
+            cluster.Retire();
+        }
+
+        _health.Dispose();
+    }
+
+    private static bool SameAssignments(
+        IReadOnlyDictionary<string, ClusterLoadAssignmentConfig> left,
+        IReadOnlyDictionary<string, ClusterLoadAssignmentConfig> right)
+    {
+        if (left.Count != right.Count)
+        {
+            return false;
+        }
+
+        foreach (var (name, assignment) in left)
+        {
+            if (!right.TryGetValue(name, out var other) || assignment != other)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static partial class Log
@@ -108,5 +206,8 @@ internal sealed partial class KubegateServer : IAsyncDisposable
 
         [LoggerMessage(EventIds.Stopped, LogLevel.Information, "stopped", EventName = "Stopped")]
         public static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(EventIds.ConfigApplied, LogLevel.Debug, "configuration applied: {Listeners} listener(s) (changed: {ListenersChanged}), {Clusters} cluster(s) (changed: {ClustersChanged}), {BindFailures} listener(s) not bound", EventName = "ConfigApplied")]
+        public static partial void Applied(ILogger logger, int listeners, bool listenersChanged, int clusters, bool clustersChanged, int bindFailures);
     }
 }

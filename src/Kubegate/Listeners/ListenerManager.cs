@@ -1,5 +1,7 @@
-using Kubegate.Hosting;
+using System.Collections.Immutable;
+using System.Net.Sockets;
 using Kubegate.Configuration;
+using Kubegate.Hosting;
 using Kubegate.Proxy;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
@@ -7,51 +9,77 @@ using Microsoft.Extensions.Logging;
 namespace Kubegate.Listeners;
 
 /// <summary>
-/// The set of running listeners, made equal to a snapshot's: removed ones stop accepting, changed ones with the
-/// same address keep their socket, others are (re)bound. One failed bind never stops the rest.
+/// The set of running listeners, made equal to a snapshot's: removed ones stop accepting and their connections
+/// drain, changed ones with the same address keep their socket, others are (re)bound. One failed bind never stops
+/// the rest.
 /// </summary>
+/// <remarks>
+/// Applies run one at a time under one <see cref="SemaphoreSlim"/> (Kestrel's <c>RebindAsync</c>). A listener that
+/// could not be bound is remembered and bound again at the next apply, so a port freed later is picked up without a
+/// config change.
+/// </remarks>
 internal sealed partial class ListenerManager : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly StatsStore _stats;
     private readonly ProxyContext _context;
     private readonly ILogger _logger;
+    private readonly TimeSpan _drainTime;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Counter _listenerAdded;
     private readonly Counter _listenerModified;
     private readonly Counter _listenerRemoved;
     private readonly Counter _createSuccess;
     private readonly Counter _createFailure;
     private readonly Gauge _totalActive;
+    private readonly Gauge _totalDraining;
+    private readonly List<Task> _drains = [];
     private volatile IReadOnlyList<ProxyListener> _listeners = [];
+    private ImmutableDictionary<string, ListenerConfig> _failed = ImmutableDictionary<string, ListenerConfig>.Empty;
 
-    public ListenerManager(StatsStore stats, ProxyContext context, ILogger logger)
+    /// <param name="stats">The process stats.</param>
+    /// <param name="context">What accepted connections need.</param>
+    /// <param name="logger">Where listener events go.</param>
+    /// <param name="drainTime">
+    /// How long the connections of a removed listener may go on before they are closed (<c>--drain-time-s</c>); null
+    /// means <see cref="KubegateServerOptions.DefaultDrainTime"/> (600 s).
+    /// </param>
+    public ListenerManager(StatsStore stats, ProxyContext context, ILogger logger, TimeSpan? drainTime = null)
     {
         _stats = stats;
         _context = context;
         _logger = logger;
+        _drainTime = drainTime ?? KubegateServerOptions.DefaultDrainTime;
         _listenerAdded = stats.Counter("listener_manager.listener_added");
         _listenerModified = stats.Counter("listener_manager.listener_modified");
         _listenerRemoved = stats.Counter("listener_manager.listener_removed");
         _createSuccess = stats.Counter("listener_manager.listener_create_success");
         _createFailure = stats.Counter("listener_manager.listener_create_failure");
         _totalActive = stats.Gauge("listener_manager.total_listeners_active");
+        _totalDraining = stats.Gauge("listener_manager.total_listeners_draining");
     }
 
     public IReadOnlyList<ProxyListener> Listeners => _listeners;
 
+    /// <summary>True while some listener of the last applied snapshot is not bound (it is retried at the next apply).</summary>
+    public bool HasFailedListeners => !Volatile.Read(ref _failed).IsEmpty;
+
     public ProxyListener? Find(string name) => _listeners.FirstOrDefault(l => string.Equals(l.Name, name, StringComparison.Ordinal));
 
-    /// <summary>Applies the snapshot's listeners; returns the names of listeners that failed to bind.</summary>
-    public async Task<IReadOnlyList<string>> ApplyAsync(ConfigSnapshot snapshot)
+    /// <summary>Applies the snapshot's listeners; returns the listeners that could not be bound.</summary>
+    public async Task<IReadOnlyList<ListenerBindFailure>> ApplyAsync(ConfigSnapshot snapshot)
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            var failed = new List<string>();
+            var failed = new List<ListenerBindFailure>();
+            var stillFailed = ImmutableDictionary.CreateBuilder<string, ListenerConfig>(StringComparer.Ordinal);
             var current = _listeners.ToDictionary(l => l.Name, StringComparer.Ordinal);
+            var previouslyFailed = _failed;
             var next = new List<ProxyListener>();
             foreach (var config in snapshot.Listeners)
             {
+                ProxyListener? replaced = null;
                 if (current.Remove(config.Name, out var existing))
                 {
                     if (existing.Config == config)
@@ -64,30 +92,36 @@ internal sealed partial class ListenerManager : IAsyncDisposable
                     if (existing.Config.Address == config.Address && existing.IsListening)
                     {
                         existing.Update(config);
+                        Log.ListenerUpdated(_logger, config.Name, existing.LocalEndPoint?.ToString() ?? config.Address.ToString());
                         next.Add(existing);
                         continue;
                     }
 
-                    await existing.StopAsync().ConfigureAwait(false);
+                    replaced = existing;
+                }
+                else if (previouslyFailed.TryGetValue(config.Name, out var before))
+                {
+                    // A retry of a listener that could not be bound: counted as added when it first appeared.
+                    if (before != config)
+                    {
+                        _listenerModified.Increment();
+                    }
                 }
                 else
                 {
                     _listenerAdded.Increment();
                 }
 
-                var listener = new ProxyListener(config, _stats, _context, _logger);
-                try
+                var (listener, failure) = await StartAsync(config, replaced).ConfigureAwait(false);
+                if (listener is not null)
                 {
-                    listener.Start();
-                    _createSuccess.Increment();
-                    Log.ListenerStarted(_logger, config.Name, listener.LocalEndPoint!.ToString(), config.TcpProxy.Cluster ?? "<weighted>");
                     next.Add(listener);
                 }
-                catch (System.Net.Sockets.SocketException ex)
+
+                if (failure is not null)
                 {
-                    _createFailure.Increment();
-                    failed.Add(config.Name);
-                    Log.BindFailed(_logger, config.Name, config.Address.ToString(), ex.Message);
+                    failed.Add(failure);
+                    stillFailed[config.Name] = config;
                 }
             }
 
@@ -95,9 +129,17 @@ internal sealed partial class ListenerManager : IAsyncDisposable
             {
                 _listenerRemoved.Increment();
                 await removed.StopAsync().ConfigureAwait(false);
+                StartDrain(removed, "removed");
+            }
+
+            foreach (var name in previouslyFailed.Keys.Where(n => !snapshot.Listeners.Any(l => string.Equals(l.Name, n, StringComparison.Ordinal))))
+            {
+                // Removed before it ever bound: nothing to stop or drain, but it was counted as added.
+                _listenerRemoved.Increment();
             }
 
             _listeners = next;
+            Volatile.Write(ref _failed, stillFailed.ToImmutable());
             _totalActive.Set(next.Count);
             return failed;
         }
@@ -107,7 +149,7 @@ internal sealed partial class ListenerManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops every listener from accepting (first step of shutdown).</summary>
+    /// <summary>Stops every listener from accepting (first step of shutdown); listener drains in progress end with it.</summary>
     public async Task StopAsync()
     {
         await _gate.WaitAsync().ConfigureAwait(false);
@@ -119,6 +161,16 @@ internal sealed partial class ListenerManager : IAsyncDisposable
             }
 
             _totalActive.Set(0);
+
+            // Shutdown drains every connection itself (KubegateServer.StopAsync), with the same deadline.
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            Task[] drains;
+            lock (_drains)
+            {
+                drains = [.. _drains];
+            }
+
+            await Task.WhenAll(drains).ConfigureAwait(false);
         }
         finally
         {
@@ -130,6 +182,126 @@ internal sealed partial class ListenerManager : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _gate.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// Binds a new listener. When it replaces one whose address changed, the new socket is bound first, so a failed
+    /// bind leaves the old listener serving; only when the old socket holds the port (0.0.0.0:6443 → 127.0.0.1:6443)
+    /// is it closed first, and put back if the new bind still fails.
+    /// </summary>
+    private async Task<(ProxyListener? Listener, ListenerBindFailure? Failure)> StartAsync(ListenerConfig config, ProxyListener? replaced)
+    {
+        var listener = new ProxyListener(config, _stats, _context, _logger);
+        var error = TryStart(listener);
+        if (error is not null && replaced is not null && error.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            await replaced.StopAsync().ConfigureAwait(false);
+            listener = new ProxyListener(config, _stats, _context, _logger);
+            error = TryStart(listener);
+            if (error is not null)
+            {
+                var restored = new ProxyListener(replaced.Config, _stats, _context, _logger);
+                if (TryStart(restored) is null)
+                {
+                    // Serving the old address again: its open connections belong to the restored listener.
+                    restored.AdoptConnectionsOf(replaced);
+                    Log.ListenerRestored(_logger, replaced.Name, restored.LocalEndPoint!.ToString());
+                    _createFailure.Increment();
+                    Log.BindFailed(_logger, config.Name, config.Address.ToString(), error.Message);
+                    return (restored, new ListenerBindFailure(config.Name, config.Address.ToString(), error.Message));
+                }
+
+                StartDrain(replaced, "moved to " + config.Address);
+                replaced = null;
+            }
+        }
+
+        if (error is not null)
+        {
+            _createFailure.Increment();
+            Log.BindFailed(_logger, config.Name, config.Address.ToString(), error.Message);
+            return (replaced, new ListenerBindFailure(config.Name, config.Address.ToString(), error.Message));
+        }
+
+        _createSuccess.Increment();
+        Log.ListenerStarted(_logger, config.Name, listener.LocalEndPoint!.ToString(), config.TcpProxy.Cluster ?? "<weighted>");
+        if (replaced is not null)
+        {
+            // As in Envoy, a listener replaced by one on another address drains: its connections go on for the drain
+            // time and are then closed. A change that keeps the address keeps the socket and drains nothing.
+            await replaced.StopAsync().ConfigureAwait(false);
+            StartDrain(replaced, "moved to " + config.Address);
+        }
+
+        return (listener, null);
+    }
+
+    private static SocketException? TryStart(ProxyListener listener)
+    {
+        try
+        {
+            listener.Start();
+            return null;
+        }
+        catch (SocketException ex)
+        {
+            return ex;
+        }
+    }
+
+    /// <summary>Lets a stopped listener's connections go on for the drain time, then closes those still open.</summary>
+    private void StartDrain(ProxyListener stopped, string why)
+    {
+        var open = _context.Connections.Connections.Count(stopped.Owns);
+        Log.ListenerDraining(_logger, stopped.Name, stopped.LocalEndPoint?.ToString() ?? stopped.Config.Address.ToString(), why, open, _drainTime.TotalSeconds);
+        if (open == 0)
+        {
+            return;
+        }
+
+        _totalDraining.Increment();
+        var drain = DrainAsync(stopped);
+        lock (_drains)
+        {
+            _drains.Add(drain);
+        }
+
+        _ = drain.ContinueWith(
+            static (task, state) =>
+            {
+                var drains = (List<Task>)state!;
+                lock (drains)
+                {
+                    drains.Remove(task);
+                }
+            },
+            _drains,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
+        async Task DrainAsync(ProxyListener listener)
+        {
+            // Off the apply path: the wait takes up to the drain time.
+            await Task.Yield();
+            try
+            {
+                var closed = await _context.Connections.DrainAsync(listener.Owns, _drainTime, _stopping.Token).ConfigureAwait(false);
+                if (closed > 0)
+                {
+                    Log.ListenerDrainClosed(_logger, listener.Name, closed);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Shutting down: the server's drain takes these connections over.
+            }
+            finally
+            {
+                _totalDraining.Decrement();
+            }
+        }
     }
 
     private static partial class Log
@@ -139,5 +311,17 @@ internal sealed partial class ListenerManager : IAsyncDisposable
 
         [LoggerMessage(EventIds.ListenerBindFailed, LogLevel.Error, "listener {Listener}: cannot bind {Address}: {Message}", EventName = "ListenerBindFailed")]
         public static partial void BindFailed(ILogger logger, string listener, string address, string message);
+
+        [LoggerMessage(EventIds.ListenerUpdated, LogLevel.Information, "listener {Listener} on {Address} updated in place: new connections use the new settings, open ones keep theirs", EventName = "ListenerUpdated")]
+        public static partial void ListenerUpdated(ILogger logger, string listener, string address);
+
+        [LoggerMessage(EventIds.ListenerDraining, LogLevel.Information, "listener {Listener} on {Address} {Why}: no longer accepting there; {Connections} open connection(s) get up to {DrainSeconds} s to finish", EventName = "ListenerDraining")]
+        public static partial void ListenerDraining(ILogger logger, string listener, string address, string why, int connections, double drainSeconds);
+
+        [LoggerMessage(EventIds.ListenerDrainClosed, LogLevel.Information, "listener {Listener}: drain time over, closed {Connections} connection(s) still open", EventName = "ListenerDrainClosed")]
+        public static partial void ListenerDrainClosed(ILogger logger, string listener, int connections);
+
+        [LoggerMessage(EventIds.ListenerRestored, LogLevel.Warning, "listener {Listener}: the new address could not be bound, so it goes on serving its previous address {Address}", EventName = "ListenerRestored")]
+        public static partial void ListenerRestored(ILogger logger, string listener, string address);
     }
 }

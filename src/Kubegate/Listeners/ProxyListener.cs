@@ -23,6 +23,10 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     private readonly ProxyContext _context;
     private readonly ILogger _logger;
     private volatile ListenerRuntime _runtime;
+
+    // Every runtime this listener has handed to connections (the first and one per in-place update), so a drain can
+    // find this listener's connections by reference: a listener of the same name added later is not this one.
+    private volatile HashSet<ListenerRuntime> _runtimes;
     private Socket? _socket;
     private Task? _acceptLoop;
 
@@ -32,6 +36,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         _context = context;
         _logger = logger;
         _runtime = new ListenerRuntime(config, stats);
+        _runtimes = new HashSet<ListenerRuntime>(ReferenceEqualityComparer.Instance) { _runtime };
     }
 
     public string Name => _runtime.Config.Name;
@@ -76,7 +81,23 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     }
 
     /// <summary>Applies a changed config that keeps the address: new connections use it, open ones keep theirs.</summary>
-    public void Update(ListenerConfig config) => _runtime = new ListenerRuntime(config, _stats);
+    /// <remarks>
+    /// The socket stays bound and listening throughout, so no connection attempt is refused during the swap.
+    /// REVIEW: a changed <c>tcp_backlog_size</c> takes effect only on a rebind; Linux would accept listen() again.
+    /// </remarks>
+    public void Update(ListenerConfig config)
+    {
+        var runtime = new ListenerRuntime(config, _stats);
+        _runtimes = new HashSet<ListenerRuntime>(_runtimes, ReferenceEqualityComparer.Instance) { runtime };
+        _runtime = runtime;
+    }
+
+    /// <summary>Takes over the open connections of a listener this one replaces on the same address (a failed rebind undone).</summary>
+    public void AdoptConnectionsOf(ProxyListener other) =>
+        _runtimes = new HashSet<ListenerRuntime>(_runtimes.Concat(other._runtimes), ReferenceEqualityComparer.Instance);
+
+    /// <summary>True when the connection was accepted by this listener (under any of its configs).</summary>
+    public bool Owns(ProxyConnection connection) => _runtimes.Contains(connection.Listener);
 
     /// <summary>Stops accepting. Open connections are not touched (drain is the connection manager's job).</summary>
     public async Task StopAsync()

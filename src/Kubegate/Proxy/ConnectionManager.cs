@@ -16,7 +16,12 @@ internal sealed class ConnectionManager : IDisposable
     private readonly Gauge _totalConnections;
     private readonly TimeProvider _time;
     private readonly long _ticksPerMillisecond;
+    private readonly Lock _drainsLock = new();
     private TaskCompletionSource? _drained;
+
+    // The partial drains in progress (a removed listener's connections); read on every Remove, so an array that
+    // writers replace under the lock: empty, and free to read, nearly always.
+    private volatile PartialDrain[] _drains = [];
     private long _nextId;
 
     public ConnectionManager(TimeProvider time, StatsStore stats)
@@ -50,6 +55,11 @@ internal sealed class ConnectionManager : IDisposable
         if (_connections.TryRemove(connection.Id, out _))
         {
             _totalConnections.Decrement();
+            foreach (var drain in _drains)
+            {
+                drain.OnRemoved(connection);
+            }
+
             if (_connections.IsEmpty)
             {
                 Volatile.Read(ref _drained)?.TrySetResult();
@@ -99,5 +109,93 @@ internal sealed class ConnectionManager : IDisposable
         return closed;
     }
 
+    /// <summary>
+    /// Drains the connections <paramref name="belongs"/> selects (those of a removed listener): waits until each has
+    /// ended or <paramref name="timeout"/> passes, then closes those left, as shutdown does for all. Returns the number
+    /// closed. The caller must have stopped new connections from matching (the listener stopped accepting) first.
+    /// </summary>
+    /// <remarks>Cancelling ends the wait without closing anything: the caller is shutting down and drains everything.</remarks>
+    public async Task<int> DrainAsync(Func<ProxyConnection, bool> belongs, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var drain = new PartialDrain();
+        lock (_drainsLock)
+        {
+            _drains = [.. _drains, drain];
+        }
+
+        try
+        {
+            // Registered first, then enumerated: a connection that ends during the enumeration is either seen
+            // by OnRemoved (registered) or found gone by the ContainsKey check; none stays a member for ever.
+            foreach (var connection in _connections.Values)
+            {
+                if (belongs(connection))
+                {
+                    drain.Members[connection.Id] = connection;
+                    if (!_connections.ContainsKey(connection.Id))
+                    {
+                        drain.Members.TryRemove(connection.Id, out _);
+                    }
+                }
+            }
+
+            drain.Arm();
+            try
+            {
+                await drain.Done.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+            catch (TimeoutException)
+            {
+                // Drain time over: close what is left below.
+            }
+
+            var closed = 0;
+            foreach (var connection in drain.Members.Values)
+            {
+                connection.CloseForShutdown();
+                closed++;
+            }
+
+            return closed;
+        }
+        finally
+        {
+            lock (_drainsLock)
+            {
+                _drains = [.. _drains.Where(d => d != drain)];
+            }
+        }
+    }
+
     public void Dispose() => _heartbeat.Dispose();
+
+    /// <summary>The members of one partial drain and the signal that the last of them ended.</summary>
+    private sealed class PartialDrain
+    {
+        private int _armed;
+
+        public ConcurrentDictionary<long, ProxyConnection> Members { get; } = new();
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Membership is complete: from now on the last member to end completes <see cref="Done"/>.</summary>
+        public void Arm()
+        {
+            Interlocked.Exchange(ref _armed, 1);
+            if (Members.IsEmpty)
+            {
+                Done.TrySetResult();
+            }
+        }
+
+        public void OnRemoved(ProxyConnection connection)
+        {
+            // Before Arm the drain may still be adding members; Arm itself then sees the set empty.
+            if (Members.TryRemove(connection.Id, out _) && Interlocked.CompareExchange(ref _armed, 1, 1) == 1 && Members.IsEmpty)
+            {
+                Done.TrySetResult();
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
+using Kubegate.Health;
 
 namespace Kubegate.Proxy;
 
@@ -180,6 +181,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
             var (socket, result, timedOut) = await ConnectAsync(host, config, clusterStats).ConfigureAwait(false);
             if (result == SocketError.Success)
             {
+                cluster.Health?.OnConnectResult(host, UpstreamConnectResult.Success);
                 _upstream = socket;
                 _lastActivity = _context.Connections.NowMilliseconds();
                 return true;
@@ -194,6 +196,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
             }
 
             host.OnConnectFailed(timedOut);
+            cluster.Health?.OnConnectResult(host, timedOut ? UpstreamConnectResult.Timeout : UpstreamConnectResult.Failed);
             clusterStats.UpstreamCxActive.Decrement();
             clusterStats.UpstreamRqActive.Decrement();
             Log.UpstreamConnectFailed(_context.Logger, Id, cluster.Name, host.AddressText, attempt, maxAttempts, timedOut ? "timeout" : result.ToString());

@@ -11,10 +11,17 @@ internal sealed class StatsStore
 {
     private readonly ConcurrentDictionary<string, Counter> _counters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Gauge> _gauges = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TextReadout> _textReadouts = new(StringComparer.Ordinal);
 
     public Counter Counter(string name) => _counters.GetOrAdd(name, static n => new Counter(n));
 
     public Gauge Gauge(string name) => _gauges.GetOrAdd(name, static n => new Gauge(n));
+
+    /// <summary>A text stat (e.g. <c>version_text</c>); kept apart from the numeric ones, which <see cref="TryGetValue"/> reads.</summary>
+    public TextReadout TextReadout(string name) => _textReadouts.GetOrAdd(name, static n => new TextReadout(n));
+
+    /// <summary>The current text of a text readout, or null when no such readout exists.</summary>
+    public string? TryGetText(string name) => _textReadouts.TryGetValue(name, out var readout) ? readout.Value : null;
 
     /// <summary>The current value of a counter or gauge, or null when no such stat exists.</summary>
     public long? TryGetValue(string name) =>
@@ -27,6 +34,8 @@ internal sealed class StatsStore
     public IReadOnlyList<Counter> Counters => [.. _counters.Values.OrderBy(c => c.Name, StringComparer.Ordinal)];
 
     public IReadOnlyList<Gauge> Gauges => [.. _gauges.Values.OrderBy(g => g.Name, StringComparer.Ordinal)];
+
+    public IReadOnlyList<TextReadout> TextReadouts => [.. _textReadouts.Values.OrderBy(t => t.Name, StringComparer.Ordinal)];
 
     public void ResetCounters()
     {

@@ -1,3 +1,4 @@
+using Kubegate.Testing;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Kubegate.Configuration;

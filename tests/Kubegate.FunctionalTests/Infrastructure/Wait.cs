@@ -12,7 +12,7 @@ internal static class Wait
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
 
     public static Task UntilAsync(Func<bool> condition, [CallerArgumentExpression(nameof(condition))] string what = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        UntilAsync(condition, TaskTimeoutExtensions.DefaultTimeoutValue, what, file, line);
+        UntilAsync(condition, Kubegate.Testing.TaskExtensions.DefaultTimeoutValue, what, file, line);
 
     public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, [CallerArgumentExpression(nameof(condition))] string what = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
@@ -33,7 +33,7 @@ internal static class Wait
     {
         try
         {
-            await UntilAsync(() => stats.GetValue(name) == expected, timeout ?? TaskTimeoutExtensions.DefaultTimeoutValue, name, file, line);
+            await UntilAsync(() => stats.GetValue(name) == expected, timeout ?? Kubegate.Testing.TaskExtensions.DefaultTimeoutValue, name, file, line);
         }
         catch (TimeoutException)
         {

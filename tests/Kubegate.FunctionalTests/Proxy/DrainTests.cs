@@ -1,3 +1,4 @@
+using Kubegate.Testing;
 using System.Net.Sockets;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;

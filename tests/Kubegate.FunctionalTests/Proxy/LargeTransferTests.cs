@@ -1,3 +1,4 @@
+using Kubegate.Testing;
 using System.Diagnostics;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;

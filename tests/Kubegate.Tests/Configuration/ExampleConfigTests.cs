@@ -35,8 +35,13 @@ public class ExampleConfigTests
         Assert.Equal(TimeSpan.FromSeconds(30), cluster1.OutlierDetection.BaseEjectionTime);
         Assert.Equal(50u, cluster1.OutlierDetection.MaxEjectionPercent);
         var healthCheck = cluster1.HealthChecks.Single();
-        Assert.NotNull(healthCheck.Tcp);
+        Assert.Equal("/readyz", healthCheck.Http!.Path);
         Assert.Equal(TimeSpan.FromSeconds(3), healthCheck.Timeout);
+        var tls = cluster1.SelectHealthCheckTransportSocket(healthCheck)!.Tls!;
+        Assert.Equal("kubernetes.default.svc", tls.Sni);
+        Assert.Equal(Path.Combine(RepositoryRoot, "examples/k8s-api-proxy/pki/cluster1-ca.crt"), tls.TrustedCaFile);
+        Assert.Null(cluster1.TransportSocket);
+        Assert.NotNull(snapshot.FindCluster("k8s_cluster2")!.HealthChecks.Single().Tcp);
 
         Assert.Equal(
             ["192.168.1.19:6443", "192.168.1.20:6443"],
@@ -57,7 +62,8 @@ public class ExampleConfigTests
         Assert.Equal(["demo_cluster1", "demo_cluster2"], snapshot.Listeners.Select(l => l.TcpProxy.Cluster!));
         Assert.All(snapshot.Listeners, l => Assert.Equal(2, l.TcpProxy.MaxConnectAttempts));
         Assert.All(snapshot.Clusters, c => Assert.Equal(TimeSpan.FromSeconds(1), c.ConnectTimeout));
-        Assert.All(snapshot.Clusters, c => Assert.True(c.HealthChecks.IsEmpty));
+        Assert.Equal("/readyz", snapshot.FindCluster("demo_cluster1")!.HealthChecks.Single().Http!.Path);
+        Assert.NotNull(snapshot.FindCluster("demo_cluster2")!.HealthChecks.Single().Tcp);
         Assert.Equal(["127.0.0.1:16443", "127.0.0.1:16444"], snapshot.Assignments["demo_cluster1"].Endpoints.Select(e => e.Address.ToString()));
         Assert.Equal(["127.0.0.1:16445"], snapshot.Assignments["demo_cluster2"].Endpoints.Select(e => e.Address.ToString()));
     }
