@@ -14,7 +14,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help build test demo run run-envoy validate clean
+.PHONY: help build test bench-micro demo run run-envoy validate clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,6 +25,9 @@ build: ## Build kubegate into out/kubegate (framework-dependent, Release)
 
 test: ## Run every unit and functional test (real sockets, TLS and kubectl on 127.0.0.1)
 	cd $(ROOT) && bash scripts/test.sh
+
+bench-micro: ## Run the BenchmarkDotNet micro-benchmarks (LB pick, config parse)
+	cd $(ROOT) && $(DOTNET) run -c Release --project bench/Kubegate.Benchmarks -- --filter '*'
 
 demo: build ## Start three local test apiservers and kubegate (:6443, :6444), print kubectl commands; Ctrl-C stops all
 	cd $(ROOT) && bash scripts/demo.sh

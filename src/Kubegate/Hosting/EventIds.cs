@@ -70,4 +70,10 @@ internal static class EventIds
     public const int HostConnectionsClosedOnHealthFailure = 580;
     public const int HostPendingDynamicRemoval = 581;
     public const int HostRemovedAfterHealthFailure = 582;
+
+    // 600–649: admin interface.
+    public const int AdminStarted = 600;
+    public const int AdminStartFailed = 601;
+    public const int AdminStopped = 602;
+    public const int AdminHandlerFailed = 603;
 }

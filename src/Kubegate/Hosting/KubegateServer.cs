@@ -1,4 +1,5 @@
 using System.Net;
+using Kubegate.Admin;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.Health;
@@ -21,8 +22,11 @@ internal sealed partial class KubegateServer : IAsyncDisposable
     private readonly KubegateServerOptions _options;
     private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly HealthServices _health;
+    private readonly ILoggerFactory _loggerFactory;
     private volatile ConfigSnapshot _snapshot;
     private int _stopped;
+    private volatile bool _started;
+    private AdminServer? _admin;
 
     /// <param name="snapshot">The configuration to start with.</param>
     /// <param name="options">Process-level settings; null means the defaults.</param>
@@ -33,6 +37,7 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         _snapshot = snapshot;
         _options = options ?? new KubegateServerOptions();
         loggerFactory ??= NullLoggerFactory.Instance;
+        _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("kubegate");
         Stats = stats ?? new StatsStore();
         _health = new HealthServices(Stats, _options.TimeProvider, loggerFactory);
@@ -58,6 +63,15 @@ internal sealed partial class KubegateServer : IAsyncDisposable
     /// <summary>The listeners that could not be bound by the last start or apply (retried at the next apply).</summary>
     public IReadOnlyList<ListenerBindFailure> BindFailures { get; private set; } = [];
 
+    /// <summary>The bound admin address (the real port for port 0); null when the bootstrap has no admin address.</summary>
+    public IPEndPoint? AdminEndPoint => _admin?.EndPoint;
+
+    /// <summary>True once <see cref="StartAsync"/> has bound the listeners.</summary>
+    internal bool IsStarted => _started;
+
+    /// <summary>True once <see cref="StopAsync"/> has begun.</summary>
+    internal bool IsStopping => Volatile.Read(ref _stopped) != 0;
+
     /// <summary>Builds the clusters, then binds the listeners (Envoy's order: clusters warm before listeners).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -70,6 +84,14 @@ internal sealed partial class KubegateServer : IAsyncDisposable
             await HealthWarmup.WaitAsync(Clusters.Clusters, _options.TimeProvider, _logger, cancellationToken).ConfigureAwait(false);
             BindFailures = await Listeners.ApplyAsync(snapshot).ConfigureAwait(false);
             Stats.Gauge("server.live").Set(1);
+            _started = true;
+            if (snapshot.Bootstrap.Admin?.Address is { } adminAddress && _admin is null)
+            {
+                var admin = new AdminServer(this, adminAddress, _options.TimeProvider, _loggerFactory.CreateLogger("kubegate.admin"));
+                await admin.StartAsync(cancellationToken).ConfigureAwait(false);
+                _admin = admin;
+            }
+
             Log.Started(_logger, Listeners.Listeners.Count, BindFailures.Count);
         }
         finally
@@ -105,6 +127,22 @@ internal sealed partial class KubegateServer : IAsyncDisposable
                 // at once; with it, ClusterState.Update keeps the host while it passes its checks (Envoy's rule,
                 // unless ignore_health_on_host_removal).
                 Clusters.Apply(next);
+
+                // Envoy warms an added cluster (first health-check round) before listeners route to it: a listener
+                // added in the same update must not send its first connections to hosts nobody has checked yet.
+                var added = new List<ClusterState>();
+                foreach (var cluster in next.Clusters)
+                {
+                    if (current.FindCluster(cluster.Name) is null && Clusters.TryGet(cluster.Name, out var state))
+                    {
+                        added.Add(state);
+                    }
+                }
+
+                if (added.Count > 0)
+                {
+                    await HealthWarmup.WaitAsync(added, _options.TimeProvider, _logger, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             // Listeners that failed to bind are tried again on every apply: a port freed since is picked up.
@@ -152,6 +190,11 @@ internal sealed partial class KubegateServer : IAsyncDisposable
             Log.DrainTimedOut(_logger, closed);
         }
 
+        if (_admin is not null)
+        {
+            await _admin.StopAsync().ConfigureAwait(false);
+        }
+
         Log.Stopped(_logger);
     }
 
@@ -161,6 +204,11 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         await cancelled.CancelAsync().ConfigureAwait(false);
         await StopAsync(cancelled.Token).ConfigureAwait(false);
         await Listeners.DisposeAsync().ConfigureAwait(false);
+        if (_admin is not null)
+        {
+            await _admin.DisposeAsync().ConfigureAwait(false);
+        }
+
         Connections.Dispose();
         foreach (var cluster in Clusters.Clusters)
         {

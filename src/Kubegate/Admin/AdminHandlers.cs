@@ -1,0 +1,165 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Kubegate.Hosting;
+
+namespace Kubegate.Admin;
+
+/// <summary>
+/// The admin endpoints, independent of HTTP plumbing: a request (method, path, query) in, an
+/// <see cref="AdminResponse"/> out. Routing is Envoy's: the path before <c>?</c> must equal a handler's exactly;
+/// mutating handlers take POST only.
+/// </summary>
+internal sealed class AdminHandlers
+{
+    private readonly KubegateServer _server;
+    private readonly TimeProvider _time;
+    private readonly long _startTimestamp;
+    private readonly Dictionary<string, Handler> _handlers;
+    private int _healthCheckFailed;
+
+    public AdminHandlers(KubegateServer server, TimeProvider time)
+    {
+        _server = server;
+        _time = time;
+        _startTimestamp = time.GetTimestamp();
+        Handler[] handlers =
+        [
+            new("/clusters", "upstream cluster status", false, Clusters),
+            new("/healthcheck/fail", "cause the server to fail health checks", true, _ => SetHealthCheckFailed(true)),
+            new("/healthcheck/ok", "cause the server to pass health checks", true, _ => SetHealthCheckFailed(false)),
+            new("/help", "print out list of admin commands", false, _ => Help()),
+            new("/listeners", "print listener info", false, Listeners),
+            new("/ready", "print server state, return 200 if LIVE, otherwise return 503", false, _ => Ready()),
+            new("/reset_counters", "reset all counters to zero", true, _ => ResetCounters()),
+            new("/server_info", "print server version/status information", false, _ => ServerInfo()),
+            new("/stats", "print server stats", false, Stats),
+            new("/stats/prometheus", "print server stats in prometheus format", false, query => Stats(query, prometheus: true)),
+        ];
+        _handlers = handlers.ToDictionary(h => h.Path, StringComparer.Ordinal);
+        HelpText = BuildHelp(handlers);
+    }
+
+    /// <summary>The <c>/help</c> body: <c>admin commands are:</c> then one line per handler, alphabetically.</summary>
+    public string HelpText { get; }
+
+    /// <summary>True after <c>/healthcheck/fail</c>, until <c>/healthcheck/ok</c>.</summary>
+    public bool HealthCheckFailed => Volatile.Read(ref _healthCheckFailed) != 0;
+
+    public ServerState State =>
+        _server.IsStopping || HealthCheckFailed ? ServerState.Draining
+        : _server.IsStarted ? ServerState.Live
+        : ServerState.PreInitializing;
+
+    public AdminResponse Handle(string method, string path, IReadOnlyDictionary<string, string> query)
+    {
+        if (!_handlers.TryGetValue(path, out var handler))
+        {
+            return AdminResponse.Text("invalid path. " + HelpText, 404);
+        }
+
+        if (handler.PostOnly && !string.Equals(method, "POST", StringComparison.OrdinalIgnoreCase))
+        {
+            return AdminResponse.Text($"Method {method} not allowed, POST required.", 405);
+        }
+
+        return handler.Run(query);
+    }
+
+    private static string BuildHelp(IEnumerable<Handler> handlers)
+    {
+        var text = new StringBuilder("admin commands are:\n");
+        foreach (var handler in handlers.OrderBy(h => h.Path, StringComparer.Ordinal))
+        {
+            text.Append("  ").Append(handler.Path).Append(handler.PostOnly ? " (POST)" : string.Empty).Append(": ").Append(handler.Help).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static bool IsJson(IReadOnlyDictionary<string, string> query) =>
+        query.TryGetValue("format", out var format) && string.Equals(format, "json", StringComparison.Ordinal);
+
+    private AdminResponse Clusters(IReadOnlyDictionary<string, string> query)
+    {
+        var snapshot = _server.Snapshot;
+        var views = new List<ClusterView>();
+        foreach (var config in snapshot.Clusters)
+        {
+            if (_server.Clusters.TryGet(config.Name, out var cluster))
+            {
+                var isStatic = snapshot.Bootstrap.StaticClusters.Any(c => string.Equals(c.Name, config.Name, StringComparison.Ordinal));
+                views.Add(new ClusterView(cluster, AddedViaApi: !isStatic));
+            }
+        }
+
+        return IsJson(query) ? AdminResponse.Json(ClustersFormatter.FormatJson(views)) : AdminResponse.Text(ClustersFormatter.FormatText(views));
+    }
+
+    private AdminResponse Listeners(IReadOnlyDictionary<string, string> query)
+    {
+        var views = _server.Listeners.Listeners
+            .Select(l => new ListenerView(l.Name, l.LocalEndPoint ?? l.Config.Address.ToEndPoint()))
+            .ToList();
+        return IsJson(query) ? AdminResponse.Json(ListenersFormatter.FormatJson(views)) : AdminResponse.Text(ListenersFormatter.FormatText(views));
+    }
+
+    private AdminResponse Help() => AdminResponse.Text(HelpText);
+
+    private AdminResponse Ready()
+    {
+        var state = State;
+        return AdminResponse.Text(state.ToEnvoyName() + "\n", state == ServerState.Live ? 200 : 503);
+    }
+
+    private AdminResponse SetHealthCheckFailed(bool failed)
+    {
+        Volatile.Write(ref _healthCheckFailed, failed ? 1 : 0);
+        _server.Stats.Gauge("server.live").Set(failed ? 0 : 1);
+        _server.Stats.Gauge("server.state").Set((long)State);
+        return AdminResponse.Text("OK\n");
+    }
+
+    private AdminResponse ResetCounters()
+    {
+        _server.Stats.ResetCounters();
+        return AdminResponse.Text("OK\n");
+    }
+
+    private AdminResponse ServerInfo()
+    {
+        var bootstrap = _server.Snapshot.Bootstrap;
+        var info = new ServerInfo(KubegateCommandLine.Version, State, _time.GetElapsedTime(_startTimestamp), bootstrap.Path, bootstrap.NodeId, bootstrap.NodeCluster);
+        return AdminResponse.Json(ServerInfoFormatter.FormatJson(info));
+    }
+
+    private AdminResponse Stats(IReadOnlyDictionary<string, string> query) => Stats(query, prometheus: false);
+
+    private AdminResponse Stats(IReadOnlyDictionary<string, string> query, bool prometheus)
+    {
+        Regex? filter = null;
+        if (query.TryGetValue("filter", out var pattern) && pattern.Length > 0
+            && !StatsSelection.TryCreateFilter(pattern, out filter, out var error))
+        {
+            return AdminResponse.Text($"Invalid re2 regex: {error}\n", 400);
+        }
+
+        var format = query.GetValueOrDefault("format") ?? "text";
+        prometheus |= string.Equals(format, "prometheus", StringComparison.Ordinal);
+        var usedOnly = query.ContainsKey("usedonly");
+        if (prometheus)
+        {
+            var numeric = StatsSelection.Select(_server.Stats, filter, usedOnly, includeTextReadouts: false);
+            return new AdminResponse(200, AdminResponse.PrometheusContentType, PrometheusFormatter.Format(numeric));
+        }
+
+        var stats = StatsSelection.Select(_server.Stats, filter, usedOnly);
+        return format switch
+        {
+            "json" => AdminResponse.Json(StatsTextFormatter.FormatJson(stats)),
+            "text" => AdminResponse.Text(StatsTextFormatter.FormatText(stats)),
+            _ => AdminResponse.Text("usage: /stats?format=(text|json|prometheus)&filter=<regex>&usedonly\n", 400),
+        };
+    }
+
+    private sealed record Handler(string Path, string Help, bool PostOnly, Func<IReadOnlyDictionary<string, string>, AdminResponse> Run);
+}

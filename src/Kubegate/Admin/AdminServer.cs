@@ -1,0 +1,158 @@
+using System.Net;
+using System.Text;
+using Kubegate.Configuration;
+using Kubegate.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Kubegate.Admin;
+
+/// <summary>
+/// Envoy's admin interface on the bootstrap's <c>admin.address</c>: Kestrel, plain HTTP/1.1, one terminal request
+/// delegate that hands the request to <see cref="AdminHandlers"/> and writes its answer by hand (no MVC, no
+/// reflection). Kestrel's own logging is off: the host has no logging providers.
+/// </summary>
+internal sealed partial class AdminServer : IAsyncDisposable
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly SocketAddressConfig _address;
+    private readonly ILogger _logger;
+    private WebApplication? _app;
+    private int _stopped;
+
+    public AdminServer(KubegateServer server, SocketAddressConfig address, TimeProvider time, ILogger logger)
+    {
+        _address = address;
+        _logger = logger;
+        Handlers = new AdminHandlers(server, time);
+    }
+
+    public AdminHandlers Handlers { get; }
+
+    /// <summary>The bound address (the real port when the config says 0); null before <see cref="StartAsync"/>.</summary>
+    public IPEndPoint? EndPoint { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ListenOptions? listenOptions = null;
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "kubegate-admin" });
+        builder.Services.AddSingleton<IHostLifetime, NoopHostLifetime>();
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(_address.ToEndPoint(), listen =>
+            {
+                listenOptions = listen;
+                listen.Protocols = HttpProtocols.Http1;
+            });
+        });
+
+        var app = builder.Build();
+        app.Run(HandleAsync);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Log.StartFailed(_logger, _address.ToString(), e.Message);
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _app = app;
+        EndPoint = listenOptions?.IPEndPoint ?? _address.ToEndPoint();
+        Log.Started(_logger, EndPoint.ToString());
+    }
+
+    public async Task StopAsync()
+    {
+        if (_app is null || Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(StopTimeout);
+        try
+        {
+            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Log.Stopped(_logger);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        if (_app is not null)
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var query = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, values) in request.Query)
+        {
+            query[key] = values.Count > 0 ? values[^1] ?? string.Empty : string.Empty;
+        }
+
+        AdminResponse result;
+        try
+        {
+            result = Handlers.Handle(request.Method, request.Path.Value ?? "/", query);
+        }
+        catch (Exception e)
+        {
+            Log.HandlerFailed(_logger, request.Path.Value ?? "/", e);
+            result = AdminResponse.Text("internal error\n", StatusCodes.Status500InternalServerError);
+        }
+
+        var response = context.Response;
+        var body = Encoding.UTF8.GetBytes(result.Body);
+        response.StatusCode = result.StatusCode;
+        response.ContentType = result.ContentType;
+        response.ContentLength = body.Length;
+        response.Headers.CacheControl = "no-cache, max-age=0";
+        response.Headers.XContentTypeOptions = "nosniff";
+        if (!HttpMethods.IsHead(request.Method))
+        {
+            await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.AdminStarted, LogLevel.Information, "admin interface listening on {Address}", EventName = "AdminStarted")]
+        public static partial void Started(ILogger logger, string address);
+
+        [LoggerMessage(EventIds.AdminStartFailed, LogLevel.Error, "admin interface could not listen on {Address}: {Message}", EventName = "AdminStartFailed")]
+        public static partial void StartFailed(ILogger logger, string address, string message);
+
+        [LoggerMessage(EventIds.AdminStopped, LogLevel.Information, "admin interface stopped", EventName = "AdminStopped")]
+        public static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(EventIds.AdminHandlerFailed, LogLevel.Error, "admin handler for {Path} failed", EventName = "AdminHandlerFailed")]
+        public static partial void HandlerFailed(ILogger logger, string path, Exception exception);
+    }
+
+    /// <summary>Keeps the admin host from hooking Ctrl+C and SIGTERM: kubegate's own host owns process lifetime.</summary>
+    private sealed class NoopHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
