@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Kubegate.Hosting;
+using Kubegate.Stats;
 
 namespace Kubegate.Admin;
 
@@ -24,12 +25,23 @@ internal sealed class AdminHandlers
         _startTimestamp = time.GetTimestamp();
         Handler[] handlers =
         [
+            new("/", "live web dashboard (polls /dashboard/state)", false, _ => DashboardEndpoints.Asset("index.html", DashboardEndpoints.HtmlContentType)),
+            new("/dashboard.css", "dashboard stylesheet", false, _ => DashboardEndpoints.Asset("dashboard.css", DashboardEndpoints.CssContentType)),
+            new("/dashboard.js", "dashboard script", false, _ => DashboardEndpoints.Asset("dashboard.js", DashboardEndpoints.JavaScriptContentType)),
+            new("/dashboard/state", "listeners, clusters and endpoint health as one JSON document", false, _ => DashboardEndpoints.State(_server, State, _time.GetElapsedTime(_startTimestamp), _time.GetUtcNow())),
+            new("/certs", "print certificate chain information", false, _ => Certs()),
             new("/clusters", "upstream cluster status", false, Clusters),
+            new("/config_dump", "dump current Envoy configs (params: resource, include_eds)", false, ConfigDump),
+            new("/drain_listeners", "drain listeners (params: graceful, inboundonly)", true, DrainListeners),
             new("/healthcheck/fail", "cause the server to fail health checks", true, _ => SetHealthCheckFailed(true)),
             new("/healthcheck/ok", "cause the server to pass health checks", true, _ => SetHealthCheckFailed(false)),
             new("/help", "print out list of admin commands", false, _ => Help()),
             new("/listeners", "print listener info", false, Listeners),
+            new("/logging", "query/change logging levels (param: level)", true, query => _server.LogLevels.Handle(query)),
+            new("/memory", "print current allocation/heap usage", false, _ => AdminResponse.Json(MemoryFormatter.FormatJson())),
+            new("/quitquitquit", "exit the server", true, _ => Quit()),
             new("/ready", "print server state, return 200 if LIVE, otherwise return 503", false, _ => Ready()),
+            new("/reopen_logs", "reopen access logs", true, _ => ReopenLogs()),
             new("/reset_counters", "reset all counters to zero", true, _ => ResetCounters()),
             new("/server_info", "print server version/status information", false, _ => ServerInfo()),
             new("/stats", "print server stats", false, Stats),
@@ -44,6 +56,9 @@ internal sealed class AdminHandlers
 
     /// <summary>True after <c>/healthcheck/fail</c>, until <c>/healthcheck/ok</c>.</summary>
     public bool HealthCheckFailed => Volatile.Read(ref _healthCheckFailed) != 0;
+
+    /// <summary>The admin access log <c>/reopen_logs</c> reopens; set by <see cref="AdminServer"/>.</summary>
+    public AdminAccessLog? AccessLog { get; set; }
 
     public ServerState State =>
         _server.IsStopping || HealthCheckFailed ? ServerState.Draining
@@ -149,16 +164,63 @@ internal sealed class AdminHandlers
         if (prometheus)
         {
             var numeric = StatsSelection.Select(_server.Stats, filter, usedOnly, includeTextReadouts: false);
-            return new AdminResponse(200, AdminResponse.PrometheusContentType, PrometheusFormatter.Format(numeric));
+            var histograms = HistogramSelection.Select(_server.Stats, filter, usedOnly);
+            return new AdminResponse(200, AdminResponse.PrometheusContentType, PrometheusFormatter.Format(numeric, histograms));
         }
 
         var stats = StatsSelection.Select(_server.Stats, filter, usedOnly);
+        var histogramStats = HistogramSelection.Select(_server.Stats, filter, usedOnly);
         return format switch
         {
-            "json" => AdminResponse.Json(StatsTextFormatter.FormatJson(stats)),
-            "text" => AdminResponse.Text(StatsTextFormatter.FormatText(stats)),
+            "json" => AdminResponse.Json(StatsTextFormatter.FormatJson(stats, histogramStats)),
+            "text" => AdminResponse.Text(StatsTextFormatter.FormatText(stats, histogramStats)),
             _ => AdminResponse.Text("usage: /stats?format=(text|json|prometheus)&filter=<regex>&usedonly\n", 400),
         };
+    }
+
+    private AdminResponse Certs() =>
+        AdminResponse.Json(CertsFormatter.FormatJson(CertsFormatter.Collect(_server.Clusters.Clusters), _time.GetUtcNow()));
+
+    private AdminResponse ConfigDump(IReadOnlyDictionary<string, string> query)
+    {
+        var resource = query.GetValueOrDefault("resource") is { Length: > 0 } r ? r : null;
+        var dump = ConfigDumpFormatter.Format(_server.Snapshot, query.ContainsKey("include_eds"), resource);
+        return dump is null
+            ? AdminResponse.Text($"resource {resource} not found in config dump (one of: {string.Join(", ", ConfigDumpFormatter.Resources)})\n", 404)
+            : AdminResponse.Json(dump);
+    }
+
+    private AdminResponse DrainListeners(IReadOnlyDictionary<string, string> query)
+    {
+        // Every listener here is inbound, so ?inboundonly changes nothing. Stopping sockets is quick: the admin
+        // request waits for it so that the listeners are closed when the answer arrives.
+        _server.Listeners.DrainListenersAsync(query.ContainsKey("graceful")).GetAwaiter().GetResult();
+        return AdminResponse.Text("OK\n");
+    }
+
+    private AdminResponse Quit()
+    {
+        // After the answer: the stop waits for in-flight admin requests, this one included.
+        var stop = _server.StopApplication;
+        var server = _server;
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            if (stop is not null)
+            {
+                stop();
+            }
+            else
+            {
+                _ = server.StopAsync();
+            }
+        });
+        return AdminResponse.Text("OK\n");
+    }
+
+    private AdminResponse ReopenLogs()
+    {
+        AccessLog?.Reopen();
+        return AdminResponse.Text("OK\n");
     }
 
     private sealed record Handler(string Path, string Help, bool PostOnly, Func<IReadOnlyDictionary<string, string>, AdminResponse> Run);

@@ -23,6 +23,8 @@ internal sealed partial class AdminServer : IAsyncDisposable
 
     private readonly SocketAddressConfig _address;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly AdminAccessLog _accessLog;
     private WebApplication? _app;
     private int _stopped;
 
@@ -31,6 +33,10 @@ internal sealed partial class AdminServer : IAsyncDisposable
         _address = address;
         _logger = logger;
         Handlers = new AdminHandlers(server, time);
+        _time = time;
+        var admin = server.Snapshot.Bootstrap.Admin;
+        _accessLog = new AdminAccessLog((admin?.AccessLog.Select(l => l.Path) ?? []).Append(admin?.AccessLogPath));
+        Handlers.AccessLog = _accessLog;
     }
 
     public AdminHandlers Handlers { get; }
@@ -98,11 +104,14 @@ internal sealed partial class AdminServer : IAsyncDisposable
         {
             await _app.DisposeAsync().ConfigureAwait(false);
         }
+
+        _accessLog.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
+        var started = _time.GetTimestamp();
         var query = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, values) in request.Query)
         {
@@ -130,6 +139,17 @@ internal sealed partial class AdminServer : IAsyncDisposable
         if (!HttpMethods.IsHead(request.Method))
         {
             await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (_accessLog.Enabled)
+        {
+            _accessLog.Write(AdminAccessLog.FormatLine(
+                _time.GetUtcNow(),
+                request.Method,
+                request.Path.Value + request.QueryString.Value,
+                result.StatusCode,
+                HttpMethods.IsHead(request.Method) ? 0 : body.Length,
+                (long)_time.GetElapsedTime(started).TotalMilliseconds));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Kubegate.Stats;
 
 namespace Kubegate.Admin;
 
@@ -12,12 +13,54 @@ namespace Kubegate.Admin;
 /// </summary>
 internal static partial class PrometheusFormatter
 {
-    public static string Format(IReadOnlyList<StatEntry> stats)
+    public static string Format(IReadOnlyList<StatEntry> stats, IReadOnlyList<HistogramSnapshot>? histograms = null)
     {
         var text = new StringBuilder();
         AppendKind(text, stats, StatKind.Counter, "counter");
         AppendKind(text, stats, StatKind.Gauge, "gauge");
+        if (histograms is { Count: > 0 })
+        {
+            AppendHistograms(text, histograms);
+        }
+
         return text.ToString();
+    }
+
+    /// <summary>Classic histograms: cumulative <c>_bucket{…,le="…"}</c> lines ending in <c>+Inf</c>, then <c>_sum</c> and <c>_count</c>.</summary>
+    private static void AppendHistograms(StringBuilder text, IReadOnlyList<HistogramSnapshot> histograms)
+    {
+        var families = new SortedDictionary<string, List<(string Labels, HistogramSnapshot Histogram)>>(StringComparer.Ordinal);
+        foreach (var histogram in histograms)
+        {
+            var (metric, labels) = ExtractTags(histogram.Name);
+            if (!families.TryGetValue(metric, out var samples))
+            {
+                families[metric] = samples = [];
+            }
+
+            samples.Add((labels, histogram));
+        }
+
+        var bounds = Histogram.DefaultBounds;
+        foreach (var (metric, samples) in families)
+        {
+            samples.Sort(static (a, b) => string.CompareOrdinal(a.Labels, b.Labels));
+            text.Append("# TYPE ").Append(metric).Append(" histogram\n");
+            foreach (var (labels, histogram) in samples)
+            {
+                var prefix = labels.Length > 0 ? labels + "," : string.Empty;
+                long cumulative = 0;
+                for (var i = 0; i <= bounds.Length; i++)
+                {
+                    cumulative += histogram.BucketCounts[i];
+                    var le = i < bounds.Length ? HistogramSnapshot.FormatNumber(bounds[i]) : "+Inf";
+                    text.Append(metric).Append("_bucket{").Append(prefix).Append("le=\"").Append(le).Append("\"} ").Append(cumulative).Append('\n');
+                }
+
+                text.Append(metric).Append("_sum{").Append(labels).Append("} ").Append(histogram.Sum).Append('\n');
+                text.Append(metric).Append("_count{").Append(labels).Append("} ").Append(cumulative).Append('\n');
+            }
+        }
     }
 
     /// <summary>The metric name and label text (without braces) of one stat.</summary>

@@ -22,6 +22,7 @@ internal sealed class HostHealthInfo
     private HealthCheckRecord? _lastCheck;
     private DateTimeOffset? _certificateNotAfter;
     private string? _certificateSubject;
+    private string? _certificateSerial;
 
     /// <summary>The host's record, created on first use.</summary>
     public static HostHealthInfo For(EndpointState host) => Table.GetValue(host, static _ => new HostHealthInfo());
@@ -65,6 +66,18 @@ internal sealed class HostHealthInfo
         }
     }
 
+    /// <summary>The serial number (hex) of that certificate.</summary>
+    public string? CertificateSerial
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _certificateSerial;
+            }
+        }
+    }
+
     /// <summary>The last flag changes, oldest first.</summary>
     public IReadOnlyList<HealthChange> Changes
     {
@@ -92,12 +105,13 @@ internal sealed class HostHealthInfo
         }
     }
 
-    internal void RecordCertificate(DateTimeOffset notAfter, string subject)
+    internal void RecordCertificate(DateTimeOffset notAfter, string subject, string? serial = null)
     {
         lock (_lock)
         {
             _certificateNotAfter = notAfter;
             _certificateSubject = subject;
+            _certificateSerial = serial;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using Kubegate.Admin;
 using Kubegate.Configuration;
 using Kubegate.Configuration.Watching;
 using Microsoft.Extensions.DependencyInjection;
@@ -101,6 +102,16 @@ internal static partial class KubegateCommandLine
             return Serve(files, loader, serverOptions, ParseLogLevel(parse.GetValue(logLevel)!));
         });
 
+        var admin = new Option<string>("--admin")
+        {
+            Description = "The admin interface's address (the bootstrap's admin.address).",
+            DefaultValueFactory = _ => StatusCommand.DefaultAdmin,
+            HelpName = "host:port",
+        };
+        var status = new Command("status", "Print the clusters' endpoints and their health, from a running kubegate's admin interface.") { admin };
+        status.SetAction((parse, cancellationToken) => StatusCommand.RunAsync(parse.GetValue(admin)!, stdout, stderr, cancellationToken));
+        root.Subcommands.Add(status);
+
         var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };
         return root.Parse(args).Invoke(configuration);
     }
@@ -133,7 +144,10 @@ internal static partial class KubegateCommandLine
     {
         var snapshot = files.Snapshot!;
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "kubegate", DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(level);
+        // The level can change at run time (POST /logging): the minimum stays at trace and a filter reads the switch.
+        var levels = new LoggingLevelSwitch(level);
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddFilter((_, _, logLevel) => levels.IsEnabled(logLevel));
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -143,7 +157,11 @@ internal static partial class KubegateCommandLine
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTime + TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(snapshot);
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(sp => new KubegateServer(snapshot, options, sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(sp => new KubegateServer(snapshot, options, sp.GetRequiredService<ILoggerFactory>())
+        {
+            StopApplication = sp.GetRequiredService<IHostApplicationLifetime>().StopApplication,
+            LogLevels = levels,
+        });
         builder.Services.AddHostedService<KubegateHostedService>();
 
         // After the server: hosted services start in registration order and stop in reverse, so watching starts once

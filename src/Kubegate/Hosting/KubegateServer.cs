@@ -66,6 +66,15 @@ internal sealed partial class KubegateServer : IAsyncDisposable
     /// <summary>The bound admin address (the real port for port 0); null when the bootstrap has no admin address.</summary>
     public IPEndPoint? AdminEndPoint => _admin?.EndPoint;
 
+    /// <summary>
+    /// What <c>POST /quitquitquit</c> calls to end the process (the host's <c>StopApplication</c>); null means
+    /// <see cref="StopAsync"/> of this server only.
+    /// </summary>
+    internal Action? StopApplication { get; set; }
+
+    /// <summary>The run-time log level <c>POST /logging</c> changes (the host's logging filter reads it).</summary>
+    internal LoggingLevelSwitch LogLevels { get; set; } = new();
+
     /// <summary>True once <see cref="StartAsync"/> has bound the listeners.</summary>
     internal bool IsStarted => _started;
 

@@ -178,6 +178,36 @@ internal sealed partial class ListenerManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <c>POST /drain_listeners</c>: stops every listener from accepting, at once or (<paramref name="graceful"/>) after
+    /// the drain time, during which they go on accepting. Open connections are left alone. Shutdown cancels a pending
+    /// graceful stop (it stops the listeners itself).
+    /// </summary>
+    public Task DrainListenersAsync(bool graceful)
+    {
+        if (!graceful)
+        {
+            return StopAcceptingAsync();
+        }
+
+        _ = StopLaterAsync();
+        return Task.CompletedTask;
+
+        async Task StopLaterAsync()
+        {
+            try
+            {
+                await Task.Delay(_drainTime, _context.Time, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            await StopAcceptingAsync().ConfigureAwait(false);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
@@ -235,6 +265,24 @@ internal sealed partial class ListenerManager : IAsyncDisposable
         }
 
         return (listener, null);
+    }
+
+    private async Task StopAcceptingAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (var listener in _listeners)
+            {
+                await listener.StopAsync().ConfigureAwait(false);
+            }
+
+            _totalActive.Set(0);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     private static SocketException? TryStart(ProxyListener listener)

@@ -129,6 +129,8 @@ internal sealed partial class ProxyConnection
         var listenerStats = _listener.ListenerStats;
         listenerStats.DownstreamCxActive.Decrement();
         listenerStats.DownstreamCxDestroy.Increment();
+        var closedAt = _context.Connections.NowMilliseconds();
+        listenerStats.DownstreamCxLengthMs.Record(closedAt - StartTimestamp);
 
         if (_upstream is not null && _cluster is not null && _host is not null)
         {
@@ -136,11 +138,12 @@ internal sealed partial class ProxyConnection
             stats.UpstreamCxActive.Decrement();
             stats.UpstreamRqActive.Decrement();
             stats.UpstreamCxDestroy.Increment();
+            stats.UpstreamCxLengthMs.Record(closedAt - _upstreamConnectedAt);
             (_upstreamClosedFirst ? stats.UpstreamCxDestroyRemote : stats.UpstreamCxDestroyLocal).Increment();
             _host.OnConnectionClosed();
         }
 
-        Log.ConnectionClosed(_context.Logger, Id, _closeReason.ToString(), BytesReceived, BytesSent, _context.Connections.NowMilliseconds() - StartTimestamp);
+        Log.ConnectionClosed(_context.Logger, Id, _closeReason.ToString(), BytesReceived, BytesSent, closedAt - StartTimestamp);
         _context.Connections.Remove(this);
     }
 }

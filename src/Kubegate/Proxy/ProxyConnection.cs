@@ -43,6 +43,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
     private long _bytesSent;
     private int _closeState;
     private CloseReason _closeReason;
+    private long _upstreamConnectedAt; // upstream connect success time (ConnectionManager ms clock), for upstream_cx_length_ms
 
     public ProxyConnection(long id, Socket downstream, ListenerRuntime listener, ProxyContext context)
     {
@@ -178,9 +179,12 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
 
             ConnectAttempts = attempt;
             _host = host;
+            var connectStart = _context.Connections.NowMilliseconds();
             var (socket, result, timedOut) = await ConnectAsync(host, config, clusterStats).ConfigureAwait(false);
             if (result == SocketError.Success)
             {
+                _upstreamConnectedAt = _context.Connections.NowMilliseconds();
+                clusterStats.UpstreamCxConnectMs.Record(_upstreamConnectedAt - connectStart);
                 cluster.Health?.OnConnectResult(host, UpstreamConnectResult.Success);
                 _upstream = socket;
                 _lastActivity = _context.Connections.NowMilliseconds();

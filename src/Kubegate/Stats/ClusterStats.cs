@@ -26,6 +26,8 @@ internal sealed class ClusterStats
         MembershipChange = store.Counter(scope + "membership_change");
         MaxHostWeight = store.Gauge(scope + "max_host_weight");
         LbHealthyPanic = store.Counter(scope + "lb_healthy_panic");
+        UpstreamCxConnectMs = store.Histogram(scope + "upstream_cx_connect_ms");
+        UpstreamCxLengthMs = store.Histogram(scope + "upstream_cx_length_ms");
     }
 
     public Counter UpstreamCxTotal { get; }
@@ -67,4 +69,10 @@ internal sealed class ClusterStats
     public Gauge MaxHostWeight { get; }
 
     public Counter LbHealthyPanic { get; }
+
+    /// <summary>Latency of each successful upstream connect.</summary>
+    public Histogram UpstreamCxConnectMs { get; }
+
+    /// <summary>Lifetime of each upstream connection, recorded at close.</summary>
+    public Histogram UpstreamCxLengthMs { get; }
 }

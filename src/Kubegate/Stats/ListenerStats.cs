@@ -8,6 +8,7 @@ internal sealed class ListenerStats
         DownstreamCxTotal = store.Counter(scope + "downstream_cx_total");
         DownstreamCxDestroy = store.Counter(scope + "downstream_cx_destroy");
         DownstreamCxActive = store.Gauge(scope + "downstream_cx_active");
+        DownstreamCxLengthMs = store.Histogram(scope + "downstream_cx_length_ms");
     }
 
     public Counter DownstreamCxTotal { get; }
@@ -15,4 +16,7 @@ internal sealed class ListenerStats
     public Counter DownstreamCxDestroy { get; }
 
     public Gauge DownstreamCxActive { get; }
+
+    /// <summary>Lifetime of each downstream connection, recorded at close.</summary>
+    public Histogram DownstreamCxLengthMs { get; }
 }

@@ -12,10 +12,16 @@ internal sealed class StatsStore
     private readonly ConcurrentDictionary<string, Counter> _counters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Gauge> _gauges = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TextReadout> _textReadouts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Histogram> _histograms = new(StringComparer.Ordinal);
 
     public Counter Counter(string name) => _counters.GetOrAdd(name, static n => new Counter(n));
 
     public Gauge Gauge(string name) => _gauges.GetOrAdd(name, static n => new Gauge(n));
+
+    /// <summary>A millisecond histogram (Envoy's default buckets); <c>/reset_counters</c> leaves it alone.</summary>
+    public Histogram Histogram(string name) => _histograms.GetOrAdd(name, static n => new Histogram(n));
+
+    public IReadOnlyList<Histogram> Histograms => [.. _histograms.Values.OrderBy(h => h.Name, StringComparer.Ordinal)];
 
     /// <summary>A text stat (e.g. <c>version_text</c>); kept apart from the numeric ones, which <see cref="TryGetValue"/> reads.</summary>
     public TextReadout TextReadout(string name) => _textReadouts.GetOrAdd(name, static n => new TextReadout(n));

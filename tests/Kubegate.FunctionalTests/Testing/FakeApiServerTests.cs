@@ -251,12 +251,18 @@ public sealed class FakeApiServerTests : IDisposable
         await using var _ = server;
         using var http = TestHttpClient.Create(_ca.Certificate, _client, HttpVersion.Version11, HttpVersionPolicy.RequestVersionExact);
         using var response = await http.GetAsync(new Uri(server.BaseAddress, "/api/v1/namespaces?watch=true"), HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
-        var lines = ReadLinesToEndAsync(response);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+
+        // The three ADDED events first: stopping before they were written would race the assertion below.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.NotNull(await reader.ReadLineAsync().DefaultTimeout());
+        }
 
         await server.StopAsync().DefaultTimeout();
 
         // A graceful stop ends the watch response properly (last chunk) instead of cutting the connection.
-        Assert.Equal(3, (await lines.DefaultTimeout()).Count);
+        Assert.Null(await reader.ReadLineAsync().DefaultTimeout());
     }
 
     [Fact]

@@ -147,7 +147,7 @@ internal sealed class HealthCheckTls : IDisposable
 
         if (ssl.RemoteCertificate is X509Certificate2 remote)
         {
-            info.RecordCertificate(new DateTimeOffset(remote.NotAfter.ToUniversalTime(), TimeSpan.Zero), remote.Subject);
+            info.RecordCertificate(new DateTimeOffset(remote.NotAfter.ToUniversalTime(), TimeSpan.Zero), remote.Subject, remote.SerialNumber);
         }
 
         return ssl;
@@ -169,7 +169,7 @@ internal sealed class HealthCheckTls : IDisposable
             {
                 if (certificate is X509Certificate2 remote)
                 {
-                    info.RecordCertificate(new DateTimeOffset(remote.NotAfter.ToUniversalTime(), TimeSpan.Zero), remote.Subject);
+                    info.RecordCertificate(new DateTimeOffset(remote.NotAfter.ToUniversalTime(), TimeSpan.Zero), remote.Subject, remote.SerialNumber);
                 }
 
                 var error = Verify(certificate, chain, nameToCheck);
