@@ -34,12 +34,6 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-"$apiserver_dir/kubegate-test-apiserver" --dir "$demo_dir" \
-  --instance apiserver-1a=16443 --instance apiserver-1b=16444 --instance apiserver-2=16445 \
-  --kubeconfig cluster1=https://127.0.0.1:6443 --kubeconfig cluster2=https://127.0.0.1:6444 \
-  > "$demo_dir/apiservers.log" 2>&1 &
-pids+=($!)
-
 wait_for() { # wait_for <description> <seconds> <command...>
   local what=$1 seconds=$2; shift 2
   local deadline=$((SECONDS + seconds))
@@ -51,16 +45,30 @@ wait_for() { # wait_for <description> <seconds> <command...>
     sleep 0.1
   done
 }
+
+# apiserver-1b runs as a process of its own, so it can be stopped alone to watch kubegate fail over.
+"$apiserver_dir/kubegate-test-apiserver" --dir "$demo_dir" \
+  --instance apiserver-1a=16443 --instance apiserver-2=16445 \
+  --kubeconfig cluster1=https://127.0.0.1:6443 --kubeconfig cluster2=https://127.0.0.1:6444 \
+  > "$demo_dir/apiservers.log" 2>&1 &
+pids+=($!)
 wait_for "the test apiservers (see $demo_dir/apiservers.log)" 30 grep -q '^ready' "$demo_dir/apiservers.log"
 
+"$apiserver_dir/kubegate-test-apiserver" --dir "$demo_dir" --instance apiserver-1b=16444 \
+  > "$demo_dir/apiserver-1b.log" 2>&1 &
+apiserver_1b=$!
+pids+=($apiserver_1b)
+wait_for "apiserver-1b (see $demo_dir/apiserver-1b.log)" 30 grep -q '^ready' "$demo_dir/apiserver-1b.log"
+
 ./out/kubegate -c "$config" --drain-time-s 2 &
-pids+=($!)
+kubegate_pid=$!
+pids+=($kubegate_pid)
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_for "kubegate to listen on :6443 and :6444" 30 bash -c "$(declare -f port_open); port_open 6443 && port_open 6444"
 
 cat <<MSG
 
-kubegate is running (pid ${pids[1]}), in front of three test apiservers:
+kubegate is running (pid $kubegate_pid), in front of three test apiservers:
   :6443 -> cluster 1 (127.0.0.1:16443, 127.0.0.1:16444, round robin)
   :6444 -> cluster 2 (127.0.0.1:16445)
 
@@ -71,7 +79,16 @@ Try, in another terminal:
   kubectl --kubeconfig $demo_dir/kubeconfig-cluster2 get ns
   kubectl --kubeconfig $demo_dir/kubeconfig-cluster1 get --raw '/api/v1/namespaces?watch=true'
 
-The apiservers log each request to $demo_dir/apiservers.log. Press Ctrl-C to stop everything.
+Watch it live: http://127.0.0.1:10000/ (dashboard), or in a terminal:
+  ./out/kubegate status --admin 127.0.0.1:10000
+  curl -s 127.0.0.1:10000/clusters
+  curl -s 127.0.0.1:10000/stats/prometheus
+
+See failover: stop apiserver-1b with  kill $apiserver_1b  -- the dashboard turns it red within a few
+seconds and kubectl through :6443 keeps working on apiserver-1a.
+
+The apiservers log each request to $demo_dir/apiservers.log and $demo_dir/apiserver-1b.log.
+Press Ctrl-C to stop everything.
 MSG
 
-wait "${pids[1]}"
+wait "$kubegate_pid"

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Connections;
 const string Usage = """
     usage: kubegate-test-apiserver --dir <dir> --instance <name>=<port> [--instance ...] [--kubeconfig <name>=<serverUrl> ...]
 
-    Creates a CA in <dir> (ca.crt, ca.key, server.crt/.key, demo-admin.crt/.key for CN=demo-admin, O=system:masters),
+    Creates a CA in <dir>, or reuses the one an earlier process wrote there (ca.crt, ca.key, server.crt/.key, demo-admin.crt/.key for CN=demo-admin, O=system:masters),
     starts one fake kube-apiserver per --instance on https://127.0.0.1:<port> (HTTP/1.1 + HTTP/2, client certificates
     checked against ca.crt), writes <dir>/kubeconfig-<name> per --kubeconfig (user demo-admin, server <serverUrl>),
     prints "ready" once every instance listens and then one line per request: instance method path status subject.
@@ -63,11 +63,17 @@ if (dir is null || instances.Count == 0)
 }
 
 Directory.CreateDirectory(dir);
-using var ca = TestCertificateAuthority.Create("kubegate-demo-ca");
+// A CA already in <dir> (written by an earlier process of this demo) is reused, so apiservers started as separate
+// processes (and stopped one by one) all present certificates kubectl trusts through one kubeconfig.
+var reuseCa = File.Exists(Path.Combine(dir, "ca.crt")) && File.Exists(Path.Combine(dir, "ca.key"));
+using var ca = reuseCa ? TestCertificateAuthority.Load(dir) : TestCertificateAuthority.Create("kubegate-demo-ca");
 using var client = ca.CreateClientCertificate("demo-admin", "system:masters");
-ca.WriteCertificateAuthority(dir, includeKey: true);
-TestCertificateAuthority.WriteCertificate(ca.ServerCertificate, dir, "server");
-TestCertificateAuthority.WriteCertificate(client, dir, "demo-admin");
+if (!reuseCa)
+{
+    ca.WriteCertificateAuthority(dir, includeKey: true);
+    TestCertificateAuthority.WriteCertificate(ca.ServerCertificate, dir, "server");
+    TestCertificateAuthority.WriteCertificate(client, dir, "demo-admin");
+}
 foreach (var (name, server) in kubeconfigs)
 {
     var path = Kubeconfig.Write(Path.Combine(dir, $"kubeconfig-{name}"), server, ca.Certificate, client, name: name);

@@ -67,6 +67,18 @@ public sealed class TestCertificateAuthority : IDisposable
     /// Issues a server certificate valid for <see cref="DefaultServerNames"/> plus <paramref name="extraNames"/>;
     /// each name that parses as an IP address becomes an IP SAN, any other a DNS SAN.
     /// </summary>
+    /// <summary>
+    /// Loads a CA written by <see cref="WriteCertificateAuthority"/> with <c>includeKey: true</c> (<c>ca.crt</c> and
+    /// <c>ca.key</c> in <paramref name="directory"/>), so several processes can serve certificates of one CA.
+    /// </summary>
+    public static TestCertificateAuthority Load(string directory)
+    {
+        using var loaded = X509Certificate2.CreateFromPemFile(Path.Combine(directory, "ca.crt"), Path.Combine(directory, "ca.key"));
+        var key = loaded.GetECDsaPrivateKey() ?? throw new InvalidOperationException($"{directory}/ca.key is not an ECDSA key");
+        var name = loaded.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        return new TestCertificateAuthority(name, key, Persist(loaded));
+    }
+
     public X509Certificate2 CreateServerCertificate(IEnumerable<string>? extraNames = null, string commonName = "kube-apiserver")
     {
         var san = new SubjectAlternativeNameBuilder();

@@ -58,6 +58,6 @@ internal static class DashboardEndpoints
         }
 
         var info = new DashboardServerInfo(KubegateCommandLine.Version, state, uptime, now);
-        return AdminResponse.Json(DashboardState.FormatJson(info, listeners, clusters, stats, snapshot));
+        return AdminResponse.Json(DashboardState.FormatJson(info, listeners, clusters, stats, snapshot, server.ReloadStatus.Entries));
     }
 }

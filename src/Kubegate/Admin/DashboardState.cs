@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
+using Kubegate.Configuration.Watching;
 using Kubegate.Health;
 using Kubegate.Stats;
 
@@ -30,7 +31,8 @@ internal static class DashboardState
         IEnumerable<DashboardListener> listeners,
         IEnumerable<ClusterState> clusters,
         StatsStore stats,
-        ConfigSnapshot? snapshot)
+        ConfigSnapshot? snapshot,
+        IReadOnlyList<ReloadStatusEntry>? reloads = null)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer))
@@ -77,6 +79,21 @@ internal static class DashboardState
                     json.WriteString("version_info", version);
                     json.WriteEndObject();
                 }
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("reloads");
+            foreach (var reload in reloads ?? [])
+            {
+                json.WriteStartObject();
+                json.WriteString("subscription", reload.Subscription);
+                json.WriteString("file", reload.File);
+                json.WriteString("outcome", reload.Outcome.ToString().ToLowerInvariant());
+                json.WriteString("at", reload.At.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                json.WriteString("version_info", reload.VersionInfo);
+                json.WriteString("problem", reload.Problem);
+                json.WriteNumber("problems", reload.ProblemCount);
+                json.WriteEndObject();
             }
 
             json.WriteEndArray();

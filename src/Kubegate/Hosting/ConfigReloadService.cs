@@ -63,6 +63,7 @@ internal sealed partial class ConfigReloadService : IHostedService, IAsyncDispos
             _logger,
             _time,
             _server.BindFailures);
+        reloader.Completed += result => _server.ReloadStatus.Record(result, _time.GetUtcNow());
         var watcher = new ConfigFileWatcher(reloader.Request, _time, _loggerFactory.CreateLogger("kubegate.config.watch"), _debounce);
         reloader.WatchTargetsChanged += watcher.Watch;
         var targets = reloader.WatchTargets;

@@ -51,6 +51,9 @@ internal sealed partial class KubegateServer : IAsyncDisposable
 
     public StatsStore Stats { get; }
 
+    /// <summary>The last update of each watched config file, filled in by the reload service (shown on the dashboard).</summary>
+    public Configuration.Watching.ReloadStatusBoard ReloadStatus { get; } = new();
+
     public ClusterManager Clusters { get; }
 
     public ListenerManager Listeners { get; }

@@ -61,6 +61,11 @@ public class EndpointReloadTests
         Assert.Contains(host.Logs.Lines, l => l.Contains("the last good configuration stays in force", StringComparison.Ordinal));
         Assert.Equal(1, host.Server.Stats.GetValue("cluster.c1.update_rejected"));
 
+        // The dashboard's per-file status shows the refusal and its first problem.
+        var status = Assert.Single(host.Server.ReloadStatus.Entries, e => e.File.EndsWith("eds_c1.yaml", StringComparison.Ordinal));
+        Assert.Equal(ReloadOutcome.Rejected, status.Outcome);
+        Assert.Contains("port_value", status.Problem, StringComparison.Ordinal);
+
         // Old and new connections still reach the endpoint in force.
         await EchoAsync(open, "after");
         using var fresh = await SocketTestExtensions.ConnectTcpAsync(host.Server.GetListenerEndPoint("l1"));

@@ -119,7 +119,26 @@ public class DashboardStateTests
         Assert.Contains("empty    -         -      -       -      -           no endpoints\n", text, StringComparison.Ordinal);
     }
 
-    private string Format(ClusterState cluster)
+    [Fact]
+    public void Json_LastReloadPerFile()
+    {
+        var board = new Kubegate.Configuration.Watching.ReloadStatusBoard();
+        board.Record(
+            new Kubegate.Configuration.Watching.ReloadResult("cds", "cds.yaml", Kubegate.Configuration.Watching.ReloadOutcome.Rejected, "v8", [new ConfigError("cds.yaml", 4, "resources[0].connect_timeout", "bad duration", "write \"5s\"")]),
+            Now);
+
+        var json = JsonDocument.Parse(Format(BuildCluster(), board.Entries)).RootElement;
+
+        var reload = Assert.Single(json.GetProperty("config").GetProperty("reloads").EnumerateArray());
+        Assert.Equal("cds", reload.GetProperty("subscription").GetString());
+        Assert.Equal("cds.yaml", reload.GetProperty("file").GetString());
+        Assert.Equal("rejected", reload.GetProperty("outcome").GetString());
+        Assert.Equal("v8", reload.GetProperty("version_info").GetString());
+        Assert.Equal("cds.yaml:4: resources[0].connect_timeout: bad duration (write \"5s\")", reload.GetProperty("problem").GetString());
+        Assert.Equal(Now.UtcDateTime, reload.GetProperty("at").GetDateTime().ToUniversalTime());
+    }
+
+    private string Format(ClusterState cluster, IReadOnlyList<Kubegate.Configuration.Watching.ReloadStatusEntry>? reloads = null)
     {
         _stats.Gauge("listener.127.0.0.1_6443.downstream_cx_active").Set(3);
         var snapshot = new ConfigSnapshot
@@ -132,7 +151,8 @@ public class DashboardStateTests
             [new DashboardListener("l", "127.0.0.1:6443", "c", 3, 10)],
             [cluster],
             _stats,
-            snapshot);
+            snapshot,
+            reloads);
     }
 
     private ClusterState BuildCluster()

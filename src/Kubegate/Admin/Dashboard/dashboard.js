@@ -197,6 +197,18 @@
           return '<tr><td class="mono">' + esc(f.file) + '</td><td class="mono">' + esc(f.version_info) + "</td></tr>";
         }).join("") + "</tbody></table>"
       : '<div class="empty">no dynamic files with version_info</div>';
+    var reloads = state.config.reloads || [];
+    if (reloads.length) {
+      config += '<table class="grid"><thead><tr><th>Last update</th><th>File</th><th>Result</th><th>When</th></tr></thead><tbody>' +
+        reloads.map(function (r) {
+          var ok = r.outcome === "accepted" || r.outcome === "empty";
+          var result = '<span class="' + (ok ? "ok" : "bad") + '">' + esc(r.outcome) + "</span>" +
+            (r.version_info ? ' <span class="mono muted">' + esc(r.version_info) + "</span>" : "") +
+            (r.problem ? '<div class="mono muted">' + esc(r.problem) + (r.problems > 1 ? " (+" + (r.problems - 1) + " more)" : "") + "</div>" : "");
+          return "<tr><td>" + esc(r.subscription) + '</td><td class="mono">' + esc(r.file) + "</td><td>" + result +
+            "</td><td>" + esc(new Date(r.at).toLocaleTimeString()) + "</td></tr>";
+        }).join("") + "</tbody></table>";
+    }
     $("config").innerHTML = config;
   }
 
