@@ -220,6 +220,7 @@ internal sealed class AdminHandlers
     private AdminResponse ReopenLogs()
     {
         AccessLog?.Reopen();
+        _server.AccessLogs.ReopenAll();
         return AdminResponse.Text("OK\n");
     }
 

@@ -76,4 +76,11 @@ internal static class EventIds
     public const int AdminStartFailed = 601;
     public const int AdminStopped = 602;
     public const int AdminHandlerFailed = 603;
+
+    // 700–749: access log.
+    public const int AccessLogWriteFailed = 700;
+    public const int AccessLogWriteRecovered = 701;
+    public const int AccessLogReopenFailed = 702;
+    public const int AccessLogReopened = 703;
+    public const int AccessLogCompileFailed = 704;
 }

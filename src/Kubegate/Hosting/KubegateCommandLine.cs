@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
+using Kubegate.AccessLog;
 using System.Reflection;
 using Kubegate.Admin;
 using Kubegate.Configuration;
@@ -180,7 +182,27 @@ internal static partial class KubegateCommandLine
             Log.ConfigProblem(logger, warning.ToString());
         }
 
-        host.Run();
+        // SIGUSR1 reopens the access-log files (logrotate's postrotate), as POST /reopen_logs does. Linux numbers it
+        // 10, macOS 30; PosixSignalRegistration takes raw numbers for signals it has no name for.
+        var server = host.Services.GetRequiredService<KubegateServer>();
+        var sigusr1 = (PosixSignal)(OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 30 : 10);
+        using var reopen = OperatingSystem.IsWindows()
+            ? null
+            : PosixSignalRegistration.Create(sigusr1, context =>
+            {
+                context.Cancel = true;
+                server.AccessLogs.ReopenAll();
+            });
+        try
+        {
+            host.Run();
+        }
+        catch (AccessLogOpenException ex)
+        {
+            Console.Error.WriteLine($"kubegate: {ex.Message}");
+            return 1;
+        }
+
         return 0;
     }
 

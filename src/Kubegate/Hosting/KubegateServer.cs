@@ -1,4 +1,5 @@
 using System.Net;
+using Kubegate.AccessLog;
 using Kubegate.Admin;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
@@ -44,7 +45,8 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         Clusters = new ClusterManager(Stats, _options.Random, _health);
         Connections = new ConnectionManager(_options.TimeProvider, Stats);
         _health.Connections = Connections;
-        var context = new ProxyContext(Clusters, Connections, loggerFactory.CreateLogger("kubegate.proxy"), _options.TimeProvider, _options.Random, _options.BufferPool);
+        AccessLogs = new AccessLogManager(Stats, loggerFactory.CreateLogger("kubegate.access_log"), _options.TimeProvider);
+        var context = new ProxyContext(Clusters, Connections, loggerFactory.CreateLogger("kubegate.proxy"), _options.TimeProvider, _options.Random, _options.BufferPool, AccessLogs);
         Listeners = new ListenerManager(Stats, context, loggerFactory.CreateLogger("kubegate.listeners"), _options.DrainTime);
         Stats.Counter("server.dynamic_unknown_fields").Add(snapshot.Warnings.Count(w => w.IsUnknownField));
     }
@@ -59,6 +61,9 @@ internal sealed partial class KubegateServer : IAsyncDisposable
     public ListenerManager Listeners { get; }
 
     public ConnectionManager Connections { get; }
+
+    /// <summary>The access-log files of the listeners (<c>/reopen_logs</c> and SIGUSR1 reopen them).</summary>
+    public AccessLogManager AccessLogs { get; }
 
     /// <summary>The configuration in force (the last one applied).</summary>
     public ConfigSnapshot Snapshot => _snapshot;
@@ -92,6 +97,8 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         {
             var snapshot = Snapshot;
             Log.Starting(_logger, snapshot.Listeners.Length, snapshot.Clusters.Length);
+            // An access-log file that cannot be opened for append fails start-up, naming the file (AccessLogOpenException).
+            AccessLogs.OpenAll(snapshot);
             Clusters.Apply(snapshot);
             await HealthWarmup.WaitAsync(Clusters.Clusters, _options.TimeProvider, _logger, cancellationToken).ConfigureAwait(false);
             BindFailures = await Listeners.ApplyAsync(snapshot).ConfigureAwait(false);
@@ -207,6 +214,18 @@ internal sealed partial class KubegateServer : IAsyncDisposable
             await _admin.StopAsync().ConfigureAwait(false);
         }
 
+        if (AccessLogs.Writers.Count > 0)
+        {
+            // Connections closed by the drain write their final entry as they finish: give them a moment, then
+            // write out every queued line and close the files.
+            for (var i = 0; i < 50 && Connections.Count > 0; i++)
+            {
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            await AccessLogs.DisposeAsync().ConfigureAwait(false);
+        }
+
         Log.Stopped(_logger);
     }
 
@@ -222,6 +241,7 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         }
 
         Connections.Dispose();
+        await AccessLogs.DisposeAsync().ConfigureAwait(false);
         foreach (var cluster in Clusters.Clusters)
         {
             cluster.Retire();

@@ -35,7 +35,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         _stats = stats;
         _context = context;
         _logger = logger;
-        _runtime = new ListenerRuntime(config, stats);
+        _runtime = new ListenerRuntime(config, stats, context.AccessLogs);
         _runtimes = new HashSet<ListenerRuntime>(ReferenceEqualityComparer.Instance) { _runtime };
     }
 
@@ -87,7 +87,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     /// </remarks>
     public void Update(ListenerConfig config)
     {
-        var runtime = new ListenerRuntime(config, _stats);
+        var runtime = new ListenerRuntime(config, _stats, _context.AccessLogs);
         _runtimes = new HashSet<ListenerRuntime>(_runtimes, ReferenceEqualityComparer.Instance) { runtime };
         _runtime = runtime;
     }

@@ -49,6 +49,10 @@ internal sealed partial class ProxyConnection
 
                         _lastActivity = _context.Connections.NowMilliseconds();
                         Account(received, toUpstream);
+                        if (toUpstream && _inspectClientHello)
+                        {
+                            InspectClientHello(buffer.AsSpan(0, received));
+                        }
 
                         var data = buffer.AsMemory(0, received);
                         var sent = destination.Send(data.Span, SocketFlags.None, out var sendError);

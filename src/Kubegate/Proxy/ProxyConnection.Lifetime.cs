@@ -39,6 +39,12 @@ internal sealed partial class ProxyConnection
             _listener.TcpProxyStats.IdleTimeout.Increment();
             Log.IdleTimeout(_context.Logger, Id, idle.TotalSeconds);
             Abort(CloseReason.IdleTimeout);
+            return;
+        }
+
+        if (_listener.AccessLogFlushIntervalMs > 0)
+        {
+            FlushAccessLogIfDue(now);
         }
     }
 
@@ -143,6 +149,7 @@ internal sealed partial class ProxyConnection
             _host.OnConnectionClosed();
         }
 
+        WriteFinalAccessLog(closedAt);
         Log.ConnectionClosed(_context.Logger, Id, _closeReason.ToString(), BytesReceived, BytesSent, closedAt - StartTimestamp);
         _context.Connections.Remove(this);
     }

@@ -54,6 +54,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         StartTime = context.Time.GetUtcNow();
         StartTimestamp = _context.Connections.NowMilliseconds();
         _lastActivity = StartTimestamp;
+        InitAccessLog();
     }
 
     private enum CloseReason
@@ -106,6 +107,10 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
             DownstreamRemoteEndPoint = _downstream.RemoteEndPoint;
             DownstreamLocalEndPoint = _downstream.LocalEndPoint;
             _downstream.NoDelay = true;
+            if (_listener.FlushOnStart)
+            {
+                WriteStartAccessLog();
+            }
 
             if (!ResolveCluster(out var cluster))
             {
@@ -118,6 +123,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
             }
 
             var upstream = _upstream!;
+            OnUpstreamConnectedForAccessLog();
             _upstreamReceive ??= new SocketAwaitableEventArgs();
             var toUpstream = CopyAsync(_downstream, upstream, _downstreamReceive, toUpstream: true);
             var toDownstream = CopyAsync(upstream, _downstream, _upstreamReceive, toUpstream: false);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Kubegate.AccessLog;
 using Kubegate.Clusters;
 using Microsoft.Extensions.Logging;
 
@@ -7,8 +8,9 @@ namespace Kubegate.Proxy;
 /// <summary>The process-wide services every proxied connection needs, passed as one reference.</summary>
 internal sealed class ProxyContext
 {
-    public ProxyContext(ClusterManager clusters, ConnectionManager connections, ILogger logger, TimeProvider time, Random? random = null, ArrayPool<byte>? bufferPool = null)
+    public ProxyContext(ClusterManager clusters, ConnectionManager connections, ILogger logger, TimeProvider time, Random? random = null, ArrayPool<byte>? bufferPool = null, AccessLogManager? accessLogs = null)
     {
+        AccessLogs = accessLogs;
         BufferPool = bufferPool ?? ArrayPool<byte>.Shared;
         Clusters = clusters;
         Connections = connections;
@@ -29,4 +31,7 @@ internal sealed class ProxyContext
 
     /// <summary>Where copy buffers come from; tests pass a counting pool to prove idle connections hold none.</summary>
     public ArrayPool<byte> BufferPool { get; }
+
+    /// <summary>Where access-log lines go; null when the process writes none (some tests).</summary>
+    public AccessLogManager? AccessLogs { get; }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Kubegate.AccessLog.Formatting;
 using Kubegate.Configuration.Yaml;
 
 namespace Kubegate.Configuration.Validation;
@@ -118,19 +119,19 @@ internal static class AccessLogBinder
         {
             var text = ProtoValues.String(ctx, legacyFormat);
             ctx.Deprecated(legacyFormat.Line, legacyFormat.Path, "format", "write log_format: {text_format_source: {inline_string: \"...\\n\"}}");
-            format = text is null ? null : new Format(text, null, false);
+            format = text is null || !CheckFormat(ctx, legacyFormat.Line, legacyFormat.Path, text, null) ? null : new Format(text, null, false);
         }
         else if (legacyJson.HasValue)
         {
             ctx.Deprecated(legacyJson.Line, legacyJson.Path, "json_format", "write log_format: {json_format: {...}}");
             var json = FlattenJson(ctx, legacyJson);
-            format = json is null ? null : new Format(null, json, false);
+            format = json is null || !CheckFormat(ctx, legacyJson.Line, legacyJson.Path, null, json) ? null : new Format(null, json, false);
         }
         else if (typedJson.HasValue)
         {
             ctx.Deprecated(typedJson.Line, typedJson.Path, "typed_json_format", "write log_format: {json_format: {...}}");
             var json = FlattenJson(ctx, typedJson);
-            format = json is null ? null : new Format(null, json, false);
+            format = json is null || !CheckFormat(ctx, typedJson.Line, typedJson.Path, null, json) ? null : new Format(null, json, false);
         }
         else if (logFormat.HasValue)
         {
@@ -199,19 +200,24 @@ internal static class AccessLogBinder
             var text = ProtoValues.String(ctx, textFormat);
             ctx.Deprecated(textFormat.Line, textFormat.Path, "text_format", "write text_format_source: {inline_string: \"...\\n\"}");
             result = text is null ? null : new Format(text, null, omitEmpty);
-            failed = text is null;
+            failed = text is null || !CheckFormat(ctx, textFormat.Line, textFormat.Path, text, null);
         }
         else if (jsonFormat.HasValue)
         {
             var json = FlattenJson(ctx, jsonFormat);
             result = json is null ? null : new Format(null, json, omitEmpty);
-            failed = json is null;
+            failed = json is null || !CheckFormat(ctx, jsonFormat.Line, jsonFormat.Path, null, json);
         }
         else if (textSource.HasValue)
         {
             var text = DataSourceBinder.ReadText(ctx, textSource, "text_format_source");
             result = text is null ? null : new Format(text, null, omitEmpty);
-            failed = text is null;
+            var inline = textSource.Node is ConfigMapping source && source.Entries.Any(e => e.Key == "inline_string")
+                ? source.Entries.First(e => e.Key == "inline_string")
+                : (ConfigMappingEntry?)null;
+            failed = text is null || (inline is null
+                ? !CheckFormat(ctx, textSource.Line, textSource.Path, text, null)
+                : !CheckFormat(ctx, inline.Value.Line, MessageReader.Child(textSource.Path, "inline_string"), text, null));
         }
         else
         {
@@ -220,6 +226,26 @@ internal static class AccessLogBinder
 
         m.Finish();
         return failed ? null : result;
+    }
+
+    /// <summary>Compiles the format the way the access-log component will, so an unknown %COMMAND% is a config error.</summary>
+    private static bool CheckFormat(BindContext ctx, int line, string path, string? text, EquatableDictionary<string>? json)
+    {
+        var config = new AccessLogConfig { Name = string.Empty, TypeUrl = string.Empty, TextFormat = text, JsonFormat = json };
+        if (AccessLogFormat.TryCompile(config, out _, out var error))
+        {
+            return true;
+        }
+
+        string? fix = null;
+        if (error!.StartsWith(AccessLogFormat.UnsupportedFieldPrefix, StringComparison.Ordinal))
+        {
+            var command = error[AccessLogFormat.UnsupportedFieldPrefix.Length..];
+            fix = $"use a supported operator, e.g. %{AccessLogFormat.ClosestOperator(command)}%";
+        }
+
+        ctx.Error(line, path, error, fix);
+        return false;
     }
 
     /// <summary>Flattens a JSON format Struct: nested objects become dotted keys (<c>{a: {b: "%X%"}}</c> → <c>a.b</c>).</summary>

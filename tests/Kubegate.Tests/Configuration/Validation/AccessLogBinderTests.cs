@@ -16,7 +16,7 @@ public class AccessLogBinderTests
                 path: /var/log/kubegate.log
                 log_format:
                   text_format_source:
-                    inline_string: "[%START_TIME%] %UNKNOWN_OPERATOR% %RESPONSE_FLAGS%\n"
+                    inline_string: "[%START_TIME%] %UPSTREAM_HOST% %RESPONSE_FLAGS%\n"
             """);
 
         ProblemAssert.Clean(result);
@@ -24,7 +24,7 @@ public class AccessLogBinderTests
         Assert.Equal("envoy.access_loggers.file", log.Name);
         Assert.Equal("type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog", log.TypeUrl);
         Assert.Equal("/var/log/kubegate.log", log.Path);
-        Assert.Equal("[%START_TIME%] %UNKNOWN_OPERATOR% %RESPONSE_FLAGS%\n", log.TextFormat);
+        Assert.Equal("[%START_TIME%] %UPSTREAM_HOST% %RESPONSE_FLAGS%\n", log.TextFormat);
         Assert.Null(log.JsonFormat);
     }
 
