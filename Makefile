@@ -14,7 +14,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help build test bench-micro demo run run-envoy validate clean
+.PHONY: help build publish test bench-micro demo run run-envoy validate clean
 
 help: ## List every target with what it does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,6 +22,10 @@ help: ## List every target with what it does
 build: ## Build kubegate into out/kubegate (framework-dependent, Release)
 	cd $(ROOT) && $(DOTNET) publish src/Kubegate/Kubegate.csproj -c $(CONFIGURATION) -o $(OUT) -p:PublishAot=false --nologo -v quiet
 	@echo "built $(KUBEGATE)"
+
+publish: ## Build the NativeAOT single binary into out/kubegate (needs gcc or clang)
+	cd $(ROOT) && $(DOTNET) publish src/Kubegate/Kubegate.csproj -c Release -r linux-x64 -p:PublishAot=true -o $(OUT) --nologo
+	@echo "published $(KUBEGATE) (NativeAOT)"
 
 test: ## Run every unit and functional test (real sockets, TLS and kubectl on 127.0.0.1)
 	cd $(ROOT) && bash scripts/test.sh
