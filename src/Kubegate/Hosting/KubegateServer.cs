@@ -218,10 +218,7 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         {
             // Connections closed by the drain write their final entry as they finish: give them a moment, then
             // write out every queued line and close the files.
-            for (var i = 0; i < 50 && Connections.Count > 0; i++)
-            {
-                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
-            }
+            await Connections.WaitUntilEmptyAsync(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
 
             await AccessLogs.DisposeAsync().ConfigureAwait(false);
         }

@@ -168,6 +168,28 @@ internal sealed class ConnectionManager : IDisposable
         }
     }
 
+    /// <summary>
+    /// After <see cref="DrainAsync"/>: waits (at most <paramref name="timeout"/>) until the connections it closed have
+    /// finished ending, so their final access-log entries are written before the log files close.
+    /// </summary>
+    public async Task WaitUntilEmptyAsync(TimeSpan timeout)
+    {
+        var drained = Volatile.Read(ref _drained);
+        if (drained is null || _connections.IsEmpty)
+        {
+            return;
+        }
+
+        try
+        {
+            await drained.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Whatever has not ended by now loses its final entry rather than holding up shutdown.
+        }
+    }
+
     public void Dispose() => _heartbeat.Dispose();
 
     /// <summary>The members of one partial drain and the signal that the last of them ended.</summary>

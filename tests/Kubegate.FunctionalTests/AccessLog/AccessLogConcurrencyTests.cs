@@ -29,9 +29,11 @@ public sealed class AccessLogConcurrencyTests : IDisposable
         await Task.WhenAll(clients).TimeoutAfter(TimeSpan.FromSeconds(30));
         await Wait.ForStatAsync(server.Stats, "listener.127.0.0.1_0.downstream_cx_active", 0);
 
-        var lines = await AccessLogFixture.WaitForLinesAsync(_fixture.LogPath, Clients);
-        await Task.Delay(300);
-        lines = AccessLogFixture.ReadLines(_fixture.LogPath);
+        await AccessLogFixture.WaitForLinesAsync(_fixture.LogPath, Clients);
+
+        // Stopping writes out and closes the file: what is in it now is everything that will ever be.
+        await server.StopAsync().DefaultTimeout();
+        var lines = AccessLogFixture.ReadLines(_fixture.LogPath);
 
         Assert.Equal(Clients, lines.Length);
         Assert.Equal(Clients, lines.Select(l => l.Split(' ')[0]).Distinct().Count());
