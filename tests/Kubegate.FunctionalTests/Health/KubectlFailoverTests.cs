@@ -66,7 +66,9 @@ public sealed class KubectlFailoverTests : IDisposable
             bed.ApiServers[serving].ReadyzMode = Testing.ReadyzMode.Fail500;
             await watch.Exited.DefaultTimeout();
             Assert.True(bed.Host(serving).HealthFlags.HasFlag(HealthFlags.FailedActiveHc));
-            Assert.Equal(0, bed.Host(serving).CxActive);
+
+            // kubectl sees the close before the proxy has finished accounting for it.
+            await Infrastructure.Wait.UntilAsync(() => bed.Host(serving).CxActive == 0);
 
             // A client that re-establishes its watch (as kubectl's reflectors do) lands on the healthy apiserver.
             await using var again = kubectl.Start("get", "--raw", "/api/v1/namespaces?watch=true");
