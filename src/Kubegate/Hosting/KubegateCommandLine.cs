@@ -1,7 +1,7 @@
 using System.CommandLine;
+using System.Reflection;
 using System.Runtime.InteropServices;
 using Kubegate.AccessLog;
-using System.Reflection;
 using Kubegate.Admin;
 using Kubegate.Configuration;
 using Kubegate.Configuration.Watching;
@@ -101,7 +101,9 @@ internal static partial class KubegateCommandLine
             }
 
             var serverOptions = new KubegateServerOptions { DrainTime = TimeSpan.FromSeconds(parse.GetValue(drainTime)) };
-            return Serve(files, loader, serverOptions, ParseLogLevel(parse.GetValue(logLevel)!));
+            // The option only accepts names TryParse knows (AcceptOnlyFromAmong above).
+            LoggingLevelSwitch.TryParse(parse.GetValue(logLevel)!, out var level);
+            return Serve(files, loader, serverOptions, level);
         });
 
         var admin = new Option<string>("--admin")
@@ -205,17 +207,6 @@ internal static partial class KubegateCommandLine
 
         return 0;
     }
-
-    private static LogLevel ParseLogLevel(string level) => level switch
-    {
-        "trace" => LogLevel.Trace,
-        "debug" => LogLevel.Debug,
-        "info" => LogLevel.Information,
-        "warning" or "warn" => LogLevel.Warning,
-        "error" => LogLevel.Error,
-        "critical" => LogLevel.Critical,
-        _ => LogLevel.None,
-    };
 
     private static partial class Log
     {

@@ -60,7 +60,7 @@ public class CommandLineTests : IDisposable
     [Fact]
     public async Task Serve_InvalidConfig_ExitsNonZeroWithoutBindingAnyPort()
     {
-        var port = FreePort();
+        var port = DeadEndPoint.Create().Port;
         WriteConfig(port, cds: """
             resources:
             - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
@@ -79,7 +79,7 @@ public class CommandLineTests : IDisposable
     public async Task Serve_ValidConfig_ProxiesThenStopsCleanlyOnSigterm()
     {
         await using var echo = new TcpEchoServer();
-        var port = FreePort();
+        var port = DeadEndPoint.Create().Port;
         WriteConfig(port, cds: $"""
             resources:
             - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
@@ -142,13 +142,6 @@ public class CommandLineTests : IDisposable
         Assert.Contains("--config-path", process.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("--drain-time-s", process.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("resolve against the working directory", process.StandardOutput, StringComparison.Ordinal);
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     private void WriteConfig(int listenerPort, string cds)

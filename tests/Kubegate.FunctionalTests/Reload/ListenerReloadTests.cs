@@ -48,7 +48,7 @@ public class ListenerReloadTests
     public async Task ListenerMovedToAnotherPort_NewPortServesOldConnectionsDrain()
     {
         await using var echo = new TcpEchoServer();
-        var (first, second) = (FreePort(), FreePort());
+        var (first, second) = (DeadEndPoint.Create().Port, DeadEndPoint.Create().Port);
         await using var host = await StartAsync(echo.EndPoint, TimeSpan.FromSeconds(1), ReloadConfig.Listener("l1", "c1", first));
         using var old = await SocketTestExtensions.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, first));
         await EndpointReloadTests.EchoAsync(old, "a");
@@ -133,13 +133,6 @@ public class ListenerReloadTests
         Assert.Contains(host.Logs.Lines, l => l.Contains($"lds update rejected: lds.yaml:", StringComparison.Ordinal)
             && l.Contains($"Error adding/updating listener(s) busy: cannot bind '127.0.0.1:{port}'", StringComparison.Ordinal));
         Assert.Null(host.Server.Listeners.Find("busy"));
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     private static async Task<ReloadTestHost> StartAsync(IPEndPoint endpoint, TimeSpan? drainTime, params string[] listeners)

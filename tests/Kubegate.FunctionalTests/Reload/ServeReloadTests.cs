@@ -17,8 +17,8 @@ public class ServeReloadTests : IDisposable
     public async Task Serve_LdsMovedIntoPlaceThenSighup_NewListenerServesAndEveryFileIsReread()
     {
         await using var echo = new TcpEchoServer();
-        var first = FreePort();
-        var second = FreePort();
+        var first = DeadEndPoint.Create().Port;
+        var second = DeadEndPoint.Create().Port;
         Write("envoy.yaml", ReloadConfig.Bootstrap);
         Write("lds.yaml", ReloadConfig.Lds("1", ReloadConfig.Listener("l1", "c1", first)));
         Write("cds.yaml", ReloadConfig.Cds("1", ReloadConfig.Cluster("c1", "eds_c1.yaml")));
@@ -57,13 +57,6 @@ public class ServeReloadTests : IDisposable
         using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
         kill.WaitForExit();
         Assert.Equal(0, kill.ExitCode);
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     private void Write(string name, string content) => File.WriteAllText(Path.Combine(_dir, name), content);

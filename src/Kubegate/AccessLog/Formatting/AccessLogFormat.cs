@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Kubegate.Configuration;
+using Kubegate.Infrastructure;
 using Kubegate.Proxy;
 
 namespace Kubegate.AccessLog.Formatting;
@@ -135,7 +136,7 @@ internal sealed class AccessLogFormat
         var bestDistance = int.MaxValue;
         foreach (var candidate in SupportedOperators)
         {
-            var distance = Distance(command, candidate);
+            var distance = EditDistance.Between(command, candidate);
             if (distance < bestDistance)
             {
                 best = candidate;
@@ -600,30 +601,6 @@ internal sealed class AccessLogFormat
 
         nodes = [.. result];
         return true;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
     }
 
     private readonly record struct Segment(Op Op, string? Text, int MaxLength);

@@ -1,5 +1,6 @@
 using System.Text;
 using Kubegate.Configuration.Yaml;
+using Kubegate.Infrastructure;
 
 namespace Kubegate.Configuration.Validation;
 
@@ -254,7 +255,7 @@ internal sealed partial class MessageReader
         var bestDistance = int.MaxValue;
         foreach (var candidate in _queried.Concat(FieldRules.KnownButUnimplemented(TypeName)).Distinct(StringComparer.Ordinal))
         {
-            var distance = Normalize(candidate) == normalized ? 0 : Levenshtein(name, candidate);
+            var distance = Normalize(candidate) == normalized ? 0 : EditDistance.Between(name, candidate);
             if (distance < bestDistance)
             {
                 best = candidate;
@@ -267,30 +268,6 @@ internal sealed partial class MessageReader
     }
 
     private static string Normalize(string name) => name.Replace("_", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
-
-    private static int Levenshtein(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
 
     private static string ShortName(string typeName)
     {
