@@ -193,7 +193,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 clusterStats.UpstreamCxConnectMs.Record(_upstreamConnectedAt - connectStart);
                 cluster.Health?.OnConnectResult(host, UpstreamConnectResult.Success);
                 _upstream = socket;
-                _lastActivity = _context.Connections.NowMilliseconds();
+                _lastActivity = _upstreamConnectedAt;
                 return true;
             }
 
