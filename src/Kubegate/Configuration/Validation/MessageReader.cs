@@ -12,6 +12,14 @@ namespace Kubegate.Configuration.Validation;
 /// </summary>
 internal sealed partial class MessageReader
 {
+    /// <summary>
+    /// Test hook: when set on a thread, receives (message type, proto field name) for every field a binder looks up on
+    /// that thread, so the documentation test can compare the field reference with what the binders really read.
+    /// Null in production, where it costs one thread-static read per lookup. Loading is synchronous, hence per thread.
+    /// </summary>
+    [ThreadStatic]
+    internal static Action<string, string>? FieldQueried;
+
     private readonly ConfigMapping _map;
     private readonly bool[] _consumed;
     private readonly List<string> _queried = [];
@@ -112,6 +120,7 @@ internal sealed partial class MessageReader
     public Field Find(string name)
     {
         _queried.Add(name);
+        FieldQueried?.Invoke(TypeName, name);
         var jsonName = ToJsonName(name);
         var found = -1;
         for (var i = 0; i < _map.Entries.Length; i++)
