@@ -165,7 +165,7 @@ do_uninstall() {
     rm -f -- "$confdir/$manifest_name"
     rmdir -- "$confdir/pki" "$confdir" 2>/dev/null || true
   elif [ -d "$confdir" ]; then
-    say "kept $CONFDIR (not written by make install; \`make purge\` removes it)"
+    say "kept $CONFDIR (no record of files make install wrote there; \`make purge\` removes it)"
   fi
   if [ -d "$confdir" ]; then
     say "kept $CONFDIR: $(cd "$confdir" && find . -mindepth 1 -not -type d | sed 's#^\./##' | tr '\n' ' ')"

@@ -100,15 +100,21 @@ public class InstallTests : IDisposable
         var verify = await ToolRun.RunAsync("systemd-analyze", root, ["verify", unit], Make.DefaultTimeout);
         Assert.True(verify.ExitCode == 0 && verify.Output.Length == 0, verify.ToString());
 
-        // The access log goes to LOGDIR; logrotate renames it (postrotate's systemctl finds no service here and is ignored).
+        // The access log goes to LOGDIR; logrotate renames it, then postrotate asks systemd to signal kubegate. A
+        // stand-in systemctl first on PATH records that request, so no service of this machine is touched.
         var accessLog = Path.Combine(root, "log/access.log");
         Assert.Contains($"path: {accessLog}", File.ReadAllText(Path.Combine(root, "etc/kubegate/lds.yaml")), StringComparison.Ordinal);
         await File.WriteAllTextAsync(accessLog, "one access-log line\n");
+        var fakeBin = Directory.CreateDirectory(Path.Combine(root, "fake-bin")).FullName;
+        var systemctlCalls = Path.Combine(root, "systemctl.calls");
+        File.WriteAllText(Path.Combine(fakeBin, "systemctl"), $"#!/bin/sh\necho \"$*\" >> '{systemctlCalls}'\n");
+        File.SetUnixFileMode(Path.Combine(fakeBin, "systemctl"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var rotate = await ToolRun.RunAsync(
             "logrotate", root, ["--force", "--state", Path.Combine(root, "logrotate.state"), Path.Combine(root, "logrotate.d/kubegate")],
-            Make.DefaultTimeout);
+            Make.DefaultTimeout, new Dictionary<string, string> { ["PATH"] = fakeBin + ":" + Environment.GetEnvironmentVariable("PATH") });
         Assert.True(rotate.ExitCode == 0, rotate.ToString());
         Assert.False(File.Exists(accessLog));
+        Assert.Equal("kill --signal=USR1 --kill-who=main kubegate.service\n", await File.ReadAllTextAsync(systemctlCalls));
         Assert.Equal("one access-log line\n", await File.ReadAllTextAsync(accessLog + ".1"));
     }
 
