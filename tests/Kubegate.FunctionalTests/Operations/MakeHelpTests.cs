@@ -64,6 +64,27 @@ public class MakeHelpTests
         Assert.Equal($"configuration '{config}' OK", validate.StandardOutput.Trim());
     }
 
+    [Theory]
+    [InlineData("start-service", "systemctl start kubegate.service")]
+    [InlineData("stop-service", "systemctl stop kubegate.service")]
+    [InlineData("restart-service", "systemctl restart kubegate.service")]
+    [InlineData("reload", "systemctl reload kubegate.service")]
+    [InlineData("status-service", "systemctl status --no-pager --full kubegate.service")]
+    [InlineData("logs-service", "journalctl --unit kubegate.service --lines 100 --follow")]
+    [InlineData("install-service", "bash scripts/install.sh service-install")]
+    [InlineData("uninstall-service", "bash scripts/install.sh service-uninstall")]
+    public async Task ServiceTarget_FromRootAndExampleFolder_RunsTheSystemdCommand(string target, string command)
+    {
+        // -n prints the commands without running them: this machine need not run systemd. SUDO= as when root.
+        foreach (var directory in new[] { KubegateProcess.RepositoryRoot, Make.ExampleDirectory })
+        {
+            var dryRun = await Make.RunAsync(directory, "-n", target, "SUDO=");
+
+            Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
+            Assert.Contains(command, dryRun.StandardOutput, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Bench_PublishesFirstThenRunsTheLoadScript()
     {
