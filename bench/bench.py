@@ -14,6 +14,7 @@ import ctypes
 import datetime as dt
 import html
 import json
+import logging
 import math
 import os
 import platform
@@ -898,8 +899,12 @@ def main() -> int:
     log(f"run directory {run_dir}")
 
     def on_signal(signum, _frame):
+        # An interrupted W4 leaves thousands of half-open TLS streams whose clean-up would each print a traceback.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        sys.unraisablehook = lambda _: None
         raise KeyboardInterrupt(f"signal {signum}")
 
+    signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     started = dt.datetime.now(dt.timezone.utc)
