@@ -1,0 +1,963 @@
+#!/usr/bin/env python3
+"""Macro-benchmark of kubegate against HAProxy (mode tcp, plain and tuned), nginx stream and a direct connection.
+
+Started by bench/run.sh (which installs the tools and finds the kubegate binary); see bench/README.md for the
+design. Everything runs on 127.0.0.1, every load is bounded in time and count, and every process this script
+starts is stopped by its PID (a finally block and the SIGINT/SIGTERM handlers do it on any exit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ctypes
+import datetime as dt
+import html
+import json
+import logging
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+HOST = "127.0.0.1"
+# One fixed block of loopback ports; run.sh fails before starting anything if one of them is taken.
+PORTS = {
+    "backend_a": 19401, "backend_b": 19402, "status_a": 19403, "status_b": 19404, "iperf": 19411,
+    "haproxy": 19421, "haproxy_iperf": 19422,
+    "haproxy_tuned": 19431, "haproxy_tuned_iperf": 19432,
+    "nginx": 19441, "nginx_iperf": 19442,
+    "kubegate": 19451, "kubegate_iperf": 19452,
+}
+WORKERS = 2  # every proxy gets the same number of worker threads/processes (the test machine has 2 cores)
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+# A namespace list as kube-apiserver returns it for a small cluster (~1.7 KB).
+NAMESPACES = {
+    "kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": "48213"},
+    "items": [
+        {
+            "metadata": {
+                "name": name, "uid": f"6f1c2a8e-4b7d-4e1a-9c3f-{i:012d}", "resourceVersion": str(150 + i),
+                "creationTimestamp": "2026-01-01T10:00:00Z",
+                "labels": {"kubernetes.io/metadata.name": name},
+                "managedFields": [{"manager": "kube-apiserver", "operation": "Update", "apiVersion": "v1",
+                                   "time": "2026-01-01T10:00:00Z"}],
+            },
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"},
+        }
+        for i, name in enumerate(["default", "kube-system", "kube-public", "kube-node-lease"])
+    ],
+}
+
+
+@dataclass
+class Settings:
+    quick: bool
+    rounds: int
+    duration: int  # seconds for W1, W1h2, W2
+    iperf_seconds: int
+    idle_connections: int
+    kubegate: Path
+    root: Path
+    command: str
+    micro: bool
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Processes: every child is registered here and stopped by PID.
+
+_children: list[subprocess.Popen] = []
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def _die_with_parent() -> None:
+    # Runs in the child before exec: should this script be killed outright (SIGKILL, no finally), the kernel sends
+    # the child SIGTERM, so no backend or proxy outlives the run.
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def spawn(argv: list[str], run_dir: Path, name: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    # Own session: a Ctrl-C reaches only this script, which then stops the children in order.
+    out = open(run_dir / f"{name}.log", "ab")
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=run_dir,
+                            env=env, start_new_session=True, preexec_fn=_die_with_parent)
+    out.close()
+    proc.log_path = run_dir / f"{name}.log"  # type: ignore[attr-defined]
+    _children.append(proc)
+    return proc
+
+
+def descendants(pid: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        parents.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        if proc in _children:
+            _children.remove(proc)
+        return
+    tree = descendants(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+    # nginx workers leave with their master; anything left of this tree is killed by its PID.
+    for pid in tree:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if proc in _children:
+        _children.remove(proc)
+
+
+def stop_all() -> None:
+    for proc in reversed(list(_children)):
+        try:
+            stop(proc)
+        except Exception as error:  # keep stopping the others
+            log(f"could not stop pid {proc.pid}: {error}")
+
+
+def tree_rss_kib(pid: int) -> int:
+    total = 0
+    for p in [pid, *descendants(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def tree_cpu_ms(pid: int) -> float:
+    ticks = 0
+    for p in [pid, *descendants(pid)]:
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks * 1000.0 / CLK_TCK
+
+
+def port_accepts(port: int) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.001) -> float:
+    """Polls until condition() holds; returns the seconds it took. Raises on timeout."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise RuntimeError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)
+    return time.monotonic() - start
+
+
+def check_ports_free() -> None:
+    for name, port in PORTS.items():
+        with socket.socket() as s:
+            # Like the servers themselves: connections in TIME_WAIT from an earlier run do not block a listener.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((HOST, port))
+            except OSError as error:
+                raise SystemExit(f"bench: port {HOST}:{port} ({name}) is in use ({error.strerror}); "
+                                 f"stop whatever listens there (ss -ltnp 'sport = :{port}') and retry")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Backends: two nginx HTTPS "apiservers" (HTTP/1.1 and h2 over TLS) and one iperf3 server.
+
+def make_certs(run_dir: Path) -> None:
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=run_dir, check=True, capture_output=True)
+
+    # ECDSA P-256, as kubeadm's default is RSA-2048 only for some files; the handshake cost is the same for all.
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key")
+    openssl("req", "-x509", "-new", "-key", "ca.key", "-days", "2", "-subj", "/CN=bench-ca", "-out", "ca.crt")
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "server.key")
+    openssl("req", "-new", "-key", "server.key", "-subj", "/CN=kube-apiserver", "-out", "server.csr")
+    (run_dir / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+            "-extfile", "san.ext", "-out", "server.crt")
+
+
+def backend_conf(run_dir: Path, name: str, port: int, status_port: int) -> Path:
+    body = json.dumps(NAMESPACES, separators=(",", ":"))
+    (run_dir / "namespaces.json").write_text(body)
+    conf = run_dir / f"{name}.conf"
+    conf.write_text(f"""
+daemon off;
+master_process on;
+worker_processes {WORKERS};
+worker_rlimit_nofile {resource.getrlimit(resource.RLIMIT_NOFILE)[1]};
+pid {run_dir}/{name}.pid;
+error_log {run_dir}/{name}.error.log warn;
+events {{ worker_connections 12000; }}
+http {{
+  access_log off;
+  client_body_temp_path {run_dir}/tmp-{name};
+  proxy_temp_path {run_dir}/tmp-{name};
+  fastcgi_temp_path {run_dir}/tmp-{name};
+  uwsgi_temp_path {run_dir}/tmp-{name};
+  scgi_temp_path {run_dir}/tmp-{name};
+  # Long-lived connections as kubectl keeps them; W4 holds idle connections for tens of seconds.
+  keepalive_timeout 600s;
+  keepalive_requests 100000000;
+  client_header_timeout 600s;
+  server {{
+    listen {HOST}:{port} ssl http2;
+    ssl_certificate {run_dir}/server.crt;
+    ssl_certificate_key {run_dir}/server.key;
+    ssl_protocols TLSv1.3 TLSv1.2;
+    # No resumption: every new connection (W2) costs a full handshake, whatever the client caches.
+    ssl_session_cache off;
+    ssl_session_tickets off;
+    location = /api/v1/namespaces {{ default_type application/json; alias {run_dir}/namespaces.json; }}
+    location = /healthz {{ default_type text/plain; return 200 "ok"; }}
+    location / {{ return 404; }}
+  }}
+  server {{
+    listen {HOST}:{status_port};
+    location = /status {{ stub_status; }}
+  }}
+}}
+""")
+    (run_dir / f"tmp-{name}").mkdir(exist_ok=True)
+    return conf
+
+
+def backend_status(port: int) -> dict[str, int]:
+    """nginx stub_status: active connections, accepted connections and requests so far."""
+    with socket.create_connection((HOST, port), timeout=5) as s:
+        s.sendall(b"GET /status HTTP/1.0\r\nHost: x\r\n\r\n")
+        data = b""
+        while chunk := s.recv(4096):
+            data += chunk
+    text = data.decode()
+    active = int(re.search(r"Active connections:\s*(\d+)", text).group(1))
+    accepts, _, requests = (int(x) for x in re.search(r"\n\s*(\d+)\s+(\d+)\s+(\d+)", text).groups())
+    return {"active": active, "accepts": accepts, "requests": requests}
+
+
+def backends_status() -> dict[str, dict[str, int]]:
+    return {"a": backend_status(PORTS["status_a"]), "b": backend_status(PORTS["status_b"])}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Contestants
+
+@dataclass
+class Contestant:
+    name: str
+    label: str
+    https_port: int
+    iperf_port: int
+    start: Callable[[], subprocess.Popen] | None  # None: direct, no proxy
+    version: str = ""
+
+
+def max_connections() -> int:
+    # HAProxy refuses to start when 2 × maxconn (plus its own descriptors) exceeds the open-file hard limit.
+    return (resource.getrlimit(resource.RLIMIT_NOFILE)[1] - 300) // 2
+
+
+def haproxy_conf(run_dir: Path, name: str, port: int, iperf_port: int, tuned: bool) -> Path:
+    # The tuned variant is what HAProxy's users add for a TCP pass-through: kernel splicing when it pays, and
+    # deferred accept/connect so empty ACKs do not wake the proxy.
+    tuning = ("  option splice-auto\n  option tcp-smart-accept\n  option tcp-smart-connect\n" if tuned else "")
+    # Splicing needs a pipe (two descriptors) per active transfer; the default pool (maxconn / 4) would not fit the
+    # open-file limit next to W4's connections, and a few pipes serve the one bulk stream of W3.
+    pipes = "  maxpipes 64\n" if tuned else ""
+    conf = run_dir / f"{name}.cfg"
+    conf.write_text(f"""
+global
+  nbthread {WORKERS}
+  maxconn {max_connections()}
+{pipes}defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 1h
+  timeout server 1h
+{tuning}
+frontend https
+  bind {HOST}:{port}
+  default_backend apiservers
+backend apiservers
+  balance roundrobin
+  server a {HOST}:{PORTS['backend_a']}
+  server b {HOST}:{PORTS['backend_b']}
+frontend iperf
+  bind {HOST}:{iperf_port}
+  default_backend iperf
+backend iperf
+  server iperf {HOST}:{PORTS['iperf']}
+""")
+    return conf
+
+
+def nginx_stream_conf(run_dir: Path) -> Path:
+    conf = run_dir / "nginx-stream.conf"
+    conf.write_text(f"""
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off;
+master_process on;
+worker_processes {WORKERS};
+worker_rlimit_nofile {resource.getrlimit(resource.RLIMIT_NOFILE)[1]};
+pid {run_dir}/nginx-stream.pid;
+error_log {run_dir}/nginx-stream.error.log warn;
+events {{ worker_connections 20000; }}
+stream {{
+  upstream apiservers {{ server {HOST}:{PORTS['backend_a']}; server {HOST}:{PORTS['backend_b']}; }}
+  upstream iperf {{ server {HOST}:{PORTS['iperf']}; }}
+  server {{ listen {HOST}:{PORTS['nginx']}; proxy_pass apiservers; proxy_timeout 1h; }}
+  server {{ listen {HOST}:{PORTS['nginx_iperf']}; proxy_pass iperf; proxy_timeout 1h; }}
+}}
+""")
+    return conf
+
+
+def kubegate_conf(run_dir: Path) -> Path:
+    def listener(name: str, port: int, cluster: str) -> str:
+        return f"""
+  - name: {name}
+    address: {{socket_address: {{address: {HOST}, port_value: {port}}}}}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.tcp_proxy
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+          stat_prefix: {name}
+          cluster: {cluster}"""
+
+    def cluster(name: str, ports: list[int]) -> str:
+        endpoints = "".join(f"""
+        - endpoint: {{address: {{socket_address: {{address: {HOST}, port_value: {p}}}}}}}""" for p in ports)
+        # Envoy's default circuit breaker allows 1024 connections; W4 holds 10,000, as HAProxy's maxconn allows.
+        return f"""
+  - name: {name}
+    type: STATIC
+    lb_policy: ROUND_ROBIN
+    connect_timeout: 5s
+    circuit_breakers: {{thresholds: [{{max_connections: 100000}}]}}
+    load_assignment:
+      cluster_name: {name}
+      endpoints:
+      - lb_endpoints:{endpoints}"""
+
+    conf = run_dir / "kubegate.yaml"
+    conf.write_text("node: {id: bench, cluster: bench}\nstatic_resources:\n  listeners:"
+                    + listener("https", PORTS["kubegate"], "apiservers")
+                    + listener("iperf", PORTS["kubegate_iperf"], "iperf")
+                    + "\n  clusters:"
+                    + cluster("apiservers", [PORTS["backend_a"], PORTS["backend_b"]])
+                    + cluster("iperf", [PORTS["iperf"]]) + "\n")
+    return conf
+
+
+def contestants(settings: Settings, run_dir: Path) -> list[Contestant]:
+    haproxy = haproxy_conf(run_dir, "haproxy", PORTS["haproxy"], PORTS["haproxy_iperf"], tuned=False)
+    tuned = haproxy_conf(run_dir, "haproxy-tuned", PORTS["haproxy_tuned"], PORTS["haproxy_tuned_iperf"], tuned=True)
+    stream = nginx_stream_conf(run_dir)
+    kconf = kubegate_conf(run_dir)
+    validate = subprocess.run([str(settings.kubegate), "--mode", "validate", "-c", str(kconf)],
+                              capture_output=True, text=True, cwd=run_dir)
+    if validate.returncode != 0:
+        raise SystemExit(f"bench: kubegate rejects the benchmark config:\n{validate.stdout}{validate.stderr}")
+    # The same worker count for .NET's thread pool as for the other proxies.
+    kenv = {**os.environ, "DOTNET_PROCESSOR_COUNT": str(WORKERS)}
+    return [
+        Contestant("direct", "direct (no proxy)", PORTS["backend_a"], PORTS["iperf"], None),
+        Contestant("haproxy", "HAProxy mode tcp", PORTS["haproxy"], PORTS["haproxy_iperf"],
+                   lambda: spawn(["haproxy", "-db", "-f", str(haproxy)], run_dir, "haproxy")),
+        Contestant("haproxy-tuned", "HAProxy tuned (splice-auto)", PORTS["haproxy_tuned"], PORTS["haproxy_tuned_iperf"],
+                   lambda: spawn(["haproxy", "-db", "-f", str(tuned)], run_dir, "haproxy-tuned")),
+        Contestant("nginx", "nginx stream", PORTS["nginx"], PORTS["nginx_iperf"],
+                   lambda: spawn(["nginx", "-e", str(run_dir / "nginx-stream.error.log"), "-p", str(run_dir), "-c",
+                                  str(stream)], run_dir, "nginx-stream")),
+        Contestant("kubegate", "kubegate (NativeAOT)", PORTS["kubegate"], PORTS["kubegate_iperf"],
+                   lambda: spawn([str(settings.kubegate), "-c", str(kconf), "--log-level", "warning",
+                                  "--drain-time-s", "0"], run_dir, "kubegate", env=kenv)),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Workloads. Each returns a dict of figures plus "valid" and "note"; the caller adds the proxy's CPU time.
+
+def run_tool(argv: list[str], timeout: float) -> str:
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{argv[0]} exited {done.returncode}: {done.stderr.strip()[-400:]} {done.stdout.strip()[-400:]}")
+    return done.stdout
+
+
+def parse_wrk_time(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(out: str) -> dict:
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "p50_ms": parse_wrk_time(re.search(r"\n\s*50%\s+(\S+)", out).group(1)),
+        "p99_ms": parse_wrk_time(re.search(r"\n\s*99%\s+(\S+)", out).group(1)),
+    }
+    errors = []
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        if any(int(x) for x in m.groups()):
+            errors.append(m.group(0))
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors.append(m.group(0))
+    result["valid"] = not errors and result["requests"] > 0
+    result["note"] = "; ".join(errors)
+    return result
+
+
+def w1(c: Contestant, s: Settings, run_dir: Path) -> dict:
+    out = run_tool(["wrk", "-t2", "-c50", f"-d{s.duration}s", "--latency", "--timeout", "5s",
+                    f"https://{HOST}:{c.https_port}/api/v1/namespaces"], timeout=s.duration + 30)
+    r = parse_wrk(out)
+    r["units"] = r["requests"]
+    return r
+
+
+def w1h2(c: Contestant, s: Settings, run_dir: Path) -> dict:
+    log_file = run_dir / "h2load.log"
+    log_file.unlink(missing_ok=True)
+    out = run_tool(["h2load", "-c50", "-m10", "-t2", "-D", str(s.duration), "--warm-up-time", "1",
+                    f"--log-file={log_file}", f"https://{HOST}:{c.https_port}/api/v1/namespaces"],
+                   timeout=s.duration + 30)
+    rps = float(re.search(r"finished in [\d.]+m?s, ([\d.]+) req/s", out).group(1))
+    m = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, "
+                  r"(\d+) timeout", out)
+    total, started, done, succeeded, failed, errored, timeout = (int(x) for x in m.groups())
+    elapsed_us = sorted(int(line.split("\t")[2]) for line in log_file.read_text().splitlines() if line.strip())
+    errors = []
+    if "Application protocol: h2" not in out:
+        errors.append("ALPN did not negotiate h2")
+    if errored or timeout or failed:
+        errors.append(f"{failed} failed, {errored} errored, {timeout} timeout")
+    if not elapsed_us:
+        errors.append("no request logged")
+    return {
+        "rps": rps, "requests": succeeded, "units": succeeded,
+        "p50_ms": percentile(elapsed_us, 50) / 1000 if elapsed_us else 0.0,
+        "p99_ms": percentile(elapsed_us, 99) / 1000 if elapsed_us else 0.0,
+        "valid": not errors and succeeded > 0, "note": "; ".join(errors),
+    }
+
+
+def w2(c: Contestant, s: Settings, run_dir: Path) -> dict:
+    # wrk reconnects after the server's close; with resumption off on the backends each request is a new TCP
+    # connection and a full TLS handshake (checked below against the backends' accepted-connection counters).
+    script = run_dir / "close.lua"
+    script.write_text('wrk.headers["Connection"] = "close"\n')
+    before = backends_status()
+    out = run_tool(["wrk", "-t2", "-c32", f"-d{s.duration}s", "--latency", "--timeout", "5s", "-s", str(script),
+                    f"https://{HOST}:{c.https_port}/api/v1/namespaces"], timeout=s.duration + 30)
+    after = backends_status()
+    r = parse_wrk(out)
+    accepts = sum(after[k]["accepts"] - before[k]["accepts"] for k in after)
+    # wrk counts a reconnect caused by the server's close as a read error; those are expected here.
+    r["note"] = re.sub(r"Socket errors: connect 0, read \d+, write 0, timeout 0;? ?", "", r["note"]).strip("; ")
+    r["valid"] = not r["note"] and r["requests"] > 0
+    r.update({"cps": r["rps"], "units": r["requests"], "backend_accepts": accepts})
+    # Every request must have opened its own backend connection (wrk may count a few more that were cut off).
+    if accepts < 0.95 * r["requests"]:
+        r["valid"] = False
+        r["note"] = (r["note"] + f"; only {accepts} backend connections for {r['requests']} requests").strip("; ")
+    return r
+
+
+def w3(c: Contestant, s: Settings, run_dir: Path) -> dict:
+    out = run_tool(["iperf3", "-c", HOST, "-p", str(c.iperf_port), "-t", str(s.iperf_seconds), "-J"],
+                   timeout=s.iperf_seconds + 30)
+    data = json.loads(out)
+    if "error" in data:
+        return {"gbps": 0.0, "units": 0, "valid": False, "note": data["error"]}
+    received = data["end"]["sum_received"]
+    return {"gbps": received["bits_per_second"] / 1e9, "units": received["bytes"] / 2**30,  # GiB
+            "valid": received["bytes"] > 0, "note": ""}
+
+
+async def _idle_connections(port: int, count: int, on_open: Callable[[], None], on_used: Callable[[], None]) -> dict:
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    gate = asyncio.Semaphore(200)
+    conns: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    failures = 0
+
+    async def open_one() -> None:
+        nonlocal failures
+        async with gate:
+            try:
+                conns.append(await asyncio.wait_for(asyncio.open_connection(HOST, port, ssl=ctx), 30))
+            except (OSError, asyncio.TimeoutError, ssl.SSLError):
+                failures += 1
+
+    async def use_one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        async with gate:
+            try:
+                writer.write(b"GET /healthz HTTP/1.1\r\nHost: kubernetes.default\r\n\r\n")
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+                length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))
+                body = await asyncio.wait_for(reader.readexactly(length), 30)
+                return head.startswith(b"HTTP/1.1 200") and body == b"ok"
+            except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ssl.SSLError, AttributeError):
+                return False
+
+    try:
+        await asyncio.gather(*(open_one() for _ in range(count)))
+        on_open()
+        results = await asyncio.gather(*(use_one(r, w) for r, w in conns))
+        on_used()
+        return {"opened": len(conns), "open_failures": failures, "used_ok": sum(results)}
+    finally:
+        for _, writer in conns:
+            writer.transport.abort()
+
+
+def w4(c: Contestant, proc: subprocess.Popen, s: Settings) -> dict:
+    n = s.idle_connections
+    base_active = sum(v["active"] for v in backends_status().values())
+    marks: dict[str, int] = {"base": settle_rss(proc.pid)}
+
+    def opened() -> None:
+        # The proxy has an upstream for every client connection once the backends see them all.
+        wait_until(lambda: sum(v["active"] for v in backends_status().values()) - base_active >= n * 0.99, 30,
+                   "the backends to see the idle connections", interval=0.05)
+        marks["idle"] = settle_rss(proc.pid)
+
+    def used() -> None:
+        marks["used"] = settle_rss(proc.pid)
+
+    counts = asyncio.run(_idle_connections(c.https_port, n, opened, used))
+    per_idle = (marks["idle"] - marks["base"]) / n
+    per_used = (marks["used"] - marks["base"]) / n
+    errors = []
+    if counts["opened"] != n:
+        errors.append(f"{counts['open_failures']} of {n} connections failed")
+    if counts["used_ok"] != counts["opened"]:
+        errors.append(f"{counts['opened'] - counts['used_ok']} requests failed")
+    return {"kib_idle": per_idle, "kib_used": per_used, "base_kib": marks["base"], "idle_kib": marks["idle"],
+            "used_kib": marks["used"], "connections": n,
+            "units": n, "valid": not errors, "note": "; ".join(errors)}
+
+
+def settle_rss(pid: int) -> int:
+    """RSS once two readings 100 ms apart agree within 1% (at most 3 s): allocations after an event settle."""
+    previous = tree_rss_kib(pid)
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        current = tree_rss_kib(pid)
+        if abs(current - previous) <= previous * 0.01:
+            return current
+        previous = current
+    return previous
+
+
+def percentile(sorted_values: list[int], p: float) -> float:
+    """Nearest-rank percentile, as wrk reports its own."""
+    index = min(len(sorted_values) - 1, max(0, math.ceil(p / 100 * len(sorted_values)) - 1))
+    return float(sorted_values[index])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One contestant's turn in a round: start (W5), W4 on the fresh process, then W1, W1h2, W2, W3, stop.
+
+WORKLOADS = ["W1", "W1h2", "W2", "W3", "W4", "W5"]
+
+
+def turn(c: Contestant, s: Settings, run_dir: Path) -> dict[str, dict]:
+    results: dict[str, dict] = {}
+    proc = None
+    try:
+        if c.start is not None:
+            started = time.monotonic()
+            proc = c.start()
+            # A TCP connect succeeds once the listening socket exists: that is "accepting" for every contestant.
+            wait_until(lambda: port_accepts(c.https_port) or proc.poll() is not None, 10,
+                       f"{c.name} to accept on {c.https_port}")
+            if proc.poll() is not None:
+                tail = " | ".join(proc.log_path.read_text(errors="replace").strip().splitlines()[-3:])
+                raise RuntimeError(f"{c.name} exited with {proc.returncode} at start: {tail}")
+            accept_ms = (time.monotonic() - started) * 1000
+            wait_until(lambda: port_accepts(c.iperf_port), 10, f"{c.name} to accept on {c.iperf_port}")
+            results["W5"] = {"start_ms": accept_ms, "idle_mib": settle_rss(proc.pid) / 1024, "valid": True, "note": ""}
+            results["W4"] = measured(lambda: w4(c, proc, s), proc)
+        for name, fn in (("W1", w1), ("W1h2", w1h2), ("W2", w2), ("W3", w3)):
+            before = backends_status()
+            r = measured(lambda: fn(c, s, run_dir), proc)
+            after = backends_status()
+            if name != "W3" and c.start is not None and r.get("requests"):
+                # Round robin really spread the load: each backend answered about half of the requests (the
+                # threshold is loose because connections, not requests, are balanced, and status reads count too).
+                served = {k: after[k]["requests"] - before[k]["requests"] for k in after}
+                if min(served.values()) < 0.25 * r["requests"]:
+                    r["valid"] = False
+                    r["note"] = (r.get("note", "") + f"; backends served {served} of {r['requests']}").strip("; ")
+            results[name] = r
+    finally:
+        if proc is not None:
+            stop(proc)
+    return results
+
+
+def measured(fn: Callable[[], dict], proc: subprocess.Popen | None) -> dict:
+    cpu_before = tree_cpu_ms(proc.pid) if proc else 0.0
+    try:
+        r = fn()
+    except (RuntimeError, OSError, subprocess.TimeoutExpired, AttributeError, ValueError) as error:
+        return {"valid": False, "note": f"failed: {error}"}
+    if proc is not None:
+        cpu = tree_cpu_ms(proc.pid) - cpu_before
+        r["cpu_ms"] = cpu
+        if cpu <= 0:
+            r["valid"] = False
+            r["note"] = (r.get("note", "") + "; the proxy used no CPU: not in the path?").strip("; ")
+        if proc.poll() is not None:
+            r["valid"] = False
+            r["note"] = (r.get("note", "") + f"; the proxy exited ({proc.returncode})").strip("; ")
+    return r
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Report
+
+@dataclass
+class Metric:
+    workload: str
+    key: str
+    label: str
+    higher_is_better: bool
+    fmt: str = "{:.0f}"
+    cpu_label: str = ""  # proxy CPU per unit of work
+    cpu_scale: float = 1.0  # cpu_ms / units * scale
+
+
+METRICS = [
+    Metric("W1", "rps", "W1 HTTP/1.1 keep-alive, req/s", True, "{:.0f}", "CPU µs/req", 1000),
+    Metric("W1", "p50_ms", "W1 p50 latency, ms", False, "{:.2f}"),
+    Metric("W1", "p99_ms", "W1 p99 latency, ms", False, "{:.2f}"),
+    Metric("W1h2", "rps", "W1h2 HTTP/2 (50 conn × 10 streams), req/s", True, "{:.0f}", "CPU µs/req", 1000),
+    Metric("W1h2", "p50_ms", "W1h2 p50 latency, ms", False, "{:.2f}"),
+    Metric("W1h2", "p99_ms", "W1h2 p99 latency, ms", False, "{:.2f}"),
+    Metric("W2", "cps", "W2 new TLS connection per request, conn/s", True, "{:.0f}", "CPU µs/conn", 1000),
+    Metric("W3", "gbps", "W3 single-stream bulk, Gbit/s", True, "{:.2f}", "CPU ms/GiB", 1),
+    Metric("W4", "kib_idle", "W4 RSS per idle connection, KiB", False, "{:.2f}", "CPU µs/conn", 1000),
+    Metric("W4", "kib_used", "W4 RSS per connection after one request, KiB", False, "{:.2f}"),
+    Metric("W5", "idle_mib", "W5 idle RSS, MiB", False, "{:.1f}"),
+    Metric("W5", "start_ms", "W5 start to accepting, ms", False, "{:.1f}"),
+]
+
+
+def summary(values: list[float]) -> tuple[float, float, float] | None:
+    return (statistics.median(values), min(values), max(values)) if values else None
+
+
+def collect(rounds: list[dict[str, dict[str, dict]]], contestant: str, workload: str, key: str) -> tuple[list[float], int]:
+    values, invalid = [], 0
+    for rnd in rounds:
+        r = rnd.get(contestant, {}).get(workload)
+        if r is None:
+            continue
+        if r.get("valid") and key in r:
+            values.append(float(r[key]))
+        else:
+            invalid += 1
+    return values, invalid
+
+
+def cpu_per_unit(rounds, contestant: str, m: Metric) -> float | None:
+    per = []
+    for rnd in rounds:
+        r = rnd.get(contestant, {}).get(m.workload)
+        if r and r.get("valid") and r.get("units") and "cpu_ms" in r:
+            per.append(r["cpu_ms"] / r["units"] * m.cpu_scale)
+    return statistics.median(per) if per else None
+
+
+def ratio(a: tuple | None, b: tuple | None) -> str:
+    if a is None or b is None or b[0] == 0:
+        return "–"
+    return f"{a[0] / b[0]:.2f}"
+
+
+def render(s: Settings, names: list[Contestant], rounds: list, facts: dict[str, str], started: str, minutes: float) -> str:
+    lines = [f"# kubegate benchmark results{' (quick mode: 1 round, short loads; not for comparison)' if s.quick else ''}",
+             "", f"Run {started}, {len(rounds)} round(s), {minutes:.1f} min. Command: `{s.command}`", ""]
+    lines += ["Each cell: median over rounds (min–max). Ratios compare medians: ×direct = contestant / direct, "
+              "×HAProxy = contestant / plain HAProxy (for latency and memory lower is better). "
+              "CPU: the proxy process tree's user+system time per unit of work, median over rounds. "
+              "A run with errors is marked invalid and left out of the median (count in brackets).", ""]
+    load = float(facts["load average at start"].split()[0])
+    if load > (os.cpu_count() or 1) / 2:
+        lines += [f"**Warning:** the 1-minute load average was {load:.1f} on {os.cpu_count()} cores when the run "
+                  "started: other work shared the CPU, so throughput and latency figures are not reliable.", ""]
+    cells: dict[tuple[str, str, str], tuple | None] = {}
+    for m in METRICS:
+        lines += [f"## {m.label}", "", "| contestant | median (min–max) | ×direct | ×HAProxy |"
+                  + (f" {m.cpu_label} |" if m.cpu_label else ""),
+                  "|---|---|---|---|" + ("---|" if m.cpu_label else "")]
+        for c in names:
+            values, invalid = collect(rounds, c.name, m.workload, m.key)
+            cells[(c.name, m.workload, m.key)] = summary(values)
+        for c in names:
+            sm = cells[(c.name, m.workload, m.key)]
+            _, invalid = collect(rounds, c.name, m.workload, m.key)
+            if sm is None and invalid == 0:
+                continue  # not applicable (direct has no proxy process)
+            value = "invalid" if sm is None else f"{m.fmt.format(sm[0])} ({m.fmt.format(sm[1])}–{m.fmt.format(sm[2])})"
+            if invalid:
+                value += f" [{invalid} invalid]"
+            row = (f"| {c.label} | {value} | {ratio(sm, cells.get(('direct', m.workload, m.key)))} | "
+                   f"{ratio(sm, cells.get(('haproxy', m.workload, m.key)))} |")
+            if m.cpu_label:
+                cpu = cpu_per_unit(rounds, c.name, m)
+                row += f" {'–' if cpu is None else f'{cpu:.1f}'} |"
+            lines.append(row)
+        lines.append("")
+
+    lines += ["## Targets (kubegate, ratio to plain HAProxy in the same run)", "",
+              "| target | measured | met |", "|---|---|---|"]
+
+    def cell(contestant: str, workload: str, key: str) -> tuple | None:
+        return cells.get((contestant, workload, key))
+
+    def vs(workload: str, key: str) -> float | None:
+        k, h = cell("kubegate", workload, key), cell("haproxy", workload, key)
+        return None if k is None or h is None or h[0] == 0 else k[0] / h[0]
+
+    def target(text: str, value: float | None, ok: Callable[[float], bool], fmt: str = "{:.2f}") -> None:
+        shown = "–" if value is None else fmt.format(value)
+        met = "no data" if value is None else ("met" if ok(value) else "**missed**")
+        lines.append(f"| {text} | {shown} | {met} |")
+
+    for w in ("W1", "W1h2"):
+        target(f"{w} req/s ≥ 1.05 × HAProxy", vs(w, "rps"), lambda v: v >= 1.05)
+        target(f"{w} p99 no worse than HAProxy (≤ 1.00 ×)", vs(w, "p99_ms"), lambda v: v <= 1.0)
+    target("W2 conn/s ≥ 1.0 × HAProxy", vs("W2", "cps"), lambda v: v >= 1.0)
+    target("W3 Gbit/s ≥ 1.2 × HAProxy", vs("W3", "gbps"), lambda v: v >= 1.2)
+    for key, what in (("kib_idle", "idle"), ("kib_used", "after one request")):
+        c = cell("kubegate", "W4", key)
+        target(f"W4 ≤ 3.3 KiB per connection, {what}", None if c is None else c[0], lambda v: v <= 3.3, "{:.2f} KiB")
+    c = cell("kubegate", "W5", "idle_mib")
+    target("W5 idle RSS ≤ 30 MiB", None if c is None else c[0], lambda v: v <= 30, "{:.1f} MiB")
+    c = cell("kubegate", "W5", "start_ms")
+    target("W5 start to accepting ≤ 100 ms", None if c is None else c[0], lambda v: v <= 100, "{:.1f} ms")
+
+    notes = []
+    for i, rnd in enumerate(rounds, 1):
+        for cname, per in rnd.items():
+            for w, r in per.items():
+                if r.get("note"):
+                    notes.append(f"- round {i}, {cname}, {w}: {'valid' if r.get('valid') else 'INVALID'}: {r['note']}")
+    if notes:
+        lines += ["", "## Notes and errors", "", *notes]
+
+    lines += ["", "## Setup", "",
+              f"- Loopback only ({HOST}); backends: two nginx HTTPS servers (TLS 1.3, ECDSA P-256, HTTP/1.1 and h2, "
+              f"no session resumption) serving a {len(json.dumps(NAMESPACES, separators=(',', ':')))}-byte namespace "
+              "list, and one iperf3 server.",
+              f"- Every proxy passes TLS through with round robin over the two backends and gets {WORKERS} workers "
+              f"(HAProxy nbthread {WORKERS}, nginx worker_processes {WORKERS}, kubegate DOTNET_PROCESSOR_COUNT="
+              f"{WORKERS}); kubegate without access log or health checks. Direct goes to one backend.",
+              f"- W1: wrk -t2 -c50 -d{s.duration}s; W1h2: h2load -c50 -m10 -t2 -D {s.duration} (1 s warm-up); "
+              f"W2: wrk -t2 -c32 -d{s.duration}s with `Connection: close`; W3: iperf3 -t {s.iperf_seconds}, one "
+              f"stream; W4: {s.idle_connections} TLS connections held idle, then one GET /healthz on each; W5: poll "
+              "connect from process start, RSS once settled.",
+              "", "## Machine", ""]
+    facts = {**facts, "load average at end": " ".join(Path("/proc/loadavg").read_text().split()[:3])}
+    lines += [f"- {k}: {v}" for k, v in facts.items()]
+    lines += ["", "## Raw figures per round", "", "```json", json.dumps(rounds, indent=1, sort_keys=True), "```", ""]
+    return "\n".join(lines)
+
+
+def micro_benchmarks(s: Settings, run_dir: Path) -> str:
+    """BenchmarkDotNet's short job over every micro-benchmark class; returns their GitHub-flavoured tables."""
+    if shutil.which("dotnet") is None:
+        return "\n## Micro-benchmarks\n\nskipped: no dotnet on the PATH\n"
+    log("micro-benchmarks (BenchmarkDotNet, short job)")
+    artifacts = run_dir / "bdn"
+    try:
+        # From the repository root: BenchmarkDotNet looks for the project below the current directory.
+        subprocess.run(["dotnet", "run", "-c", "Release", "--project", "bench/Kubegate.Benchmarks", "--", "--filter", "*",
+                        "--job", "short", "--artifacts", str(artifacts)], cwd=s.root, check=True, timeout=900,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        return f"\n## Micro-benchmarks\n\nfailed: {error}\n"
+    tables = [html.unescape(p.read_text().strip()) for p in sorted((artifacts / "results").glob("*-report-github.md"))]
+    return ("\n## Micro-benchmarks (BenchmarkDotNet `--job short`, "
+            "`dotnet run -c Release --project bench/Kubegate.Benchmarks -- --filter '*' --job short`)\n\n"
+            + "\n\n".join(tables) + "\n")
+
+
+def first_line(argv: list[str]) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        text = (done.stdout + done.stderr).strip()
+        return text.splitlines()[0] if text else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+
+
+def machine_facts(s: Settings) -> dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.machine())
+    mem = next(line.split(":", 1)[1].strip() for line in Path("/proc/meminfo").read_text().splitlines()
+               if line.startswith("MemTotal"))
+    osname = next((line.split("=", 1)[1].strip('"') for line in Path("/etc/os-release").read_text().splitlines()
+                   if line.startswith("PRETTY_NAME=")), "?")
+    commit = first_line(["git", "-C", str(s.root), "describe", "--always", "--dirty"])
+    return {
+        "CPU": f"{cpu}, {os.cpu_count()} logical cores", "memory": mem, "OS": osname, "kernel": platform.release(),
+        "load average at start": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+        "open-file limit": str(resource.getrlimit(resource.RLIMIT_NOFILE)),
+        "kubegate": f"{first_line([str(s.kubegate), '--version'])} (commit {commit})",
+        "HAProxy": first_line(["haproxy", "-v"]), "nginx": first_line(["nginx", "-v"]),
+        "wrk": first_line(["wrk", "-v"]), "h2load": first_line(["h2load", "--version"]),
+        "iperf3": first_line(["iperf3", "--version"]), "OpenSSL": first_line(["openssl", "version"]),
+        "Python": platform.python_version(), ".NET SDK": first_line(["dotnet", "--version"]),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--kubegate", required=True, type=Path)
+    parser.add_argument("--quick", action="store_true", help="1 round, short loads (for development)")
+    parser.add_argument("--rounds", type=int, help="rounds (default 3, quick 1)")
+    parser.add_argument("--command", default="bash bench/run.sh", help="the command line to record")
+    parser.add_argument("--keep-run-dir", action="store_true")
+    parser.add_argument("--micro", choices=["yes", "no"], help="also run the BenchmarkDotNet micro-benchmarks "
+                        "(default: yes for the full run, no for --quick)")
+    args = parser.parse_args()
+
+    # Each proxy holds two descriptors per W4 connection; ask for enough, and shrink W4 if the hard limit is lower.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    wanted = 2000 if args.quick else 10000
+    idle = min(wanted, max_connections() - 100)
+    if idle < wanted:
+        log(f"open-file hard limit {hard} allows {idle} W4 connections, not {wanted}")
+
+    root = Path(__file__).resolve().parent.parent
+    s = Settings(quick=args.quick, rounds=args.rounds or (1 if args.quick else 3),
+                 duration=3 if args.quick else 8, iperf_seconds=3 if args.quick else 5, idle_connections=idle,
+                 kubegate=args.kubegate.resolve(), root=root, command=args.command,
+                 micro=(args.micro or ("no" if args.quick else "yes")) == "yes")
+    check_ports_free()
+    run_dir = Path(tempfile.mkdtemp(prefix="kubegate-bench-"))
+    run_dir.chmod(0o755)  # nginx workers run as an unprivileged user when started as root and read files here
+    log(f"run directory {run_dir}")
+
+    def on_signal(signum, _frame):
+        # An interrupted W4 leaves thousands of half-open TLS streams whose clean-up would each print a traceback.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        sys.unraisablehook = lambda _: None
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    started = dt.datetime.now(dt.timezone.utc)
+    t0 = time.monotonic()
+    try:
+        facts = machine_facts(s)
+        make_certs(run_dir)
+        for name, port, status in (("backend-a", PORTS["backend_a"], PORTS["status_a"]),
+                                   ("backend-b", PORTS["backend_b"], PORTS["status_b"])):
+            conf = backend_conf(run_dir, name, port, status)
+            spawn(["nginx", "-e", str(run_dir / f"{name}.error.log"), "-p", str(run_dir), "-c", str(conf)], run_dir, name)
+        spawn(["iperf3", "-s", "-B", HOST, "-p", str(PORTS["iperf"])], run_dir, "iperf3")
+        for port in (PORTS["backend_a"], PORTS["backend_b"], PORTS["status_a"], PORTS["status_b"], PORTS["iperf"]):
+            wait_until(lambda: port_accepts(port), 10, f"backend port {port}")
+        names = contestants(s, run_dir)
+        rounds: list[dict[str, dict[str, dict]]] = []
+        for i in range(1, s.rounds + 1):
+            rnd: dict[str, dict[str, dict]] = {}
+            for c in names:
+                log(f"round {i}/{s.rounds}: {c.label}")
+                try:
+                    rnd[c.name] = turn(c, s, run_dir)
+                except RuntimeError as error:
+                    log(f"  {error}")
+                    rnd[c.name] = {"W5": {"valid": False, "note": str(error)}}
+                brief = ", ".join(f"{w}:{'ok' if r.get('valid') else 'INVALID'}" for w, r in rnd[c.name].items())
+                log(f"  {brief}")
+            rounds.append(rnd)
+        micro = micro_benchmarks(s, run_dir) if s.micro else ""
+        minutes = (time.monotonic() - t0) / 60
+        report = render(s, names, rounds, facts, started.strftime("%Y-%m-%d %H:%M UTC"), minutes) + micro
+        # Notes may quote the temporary run directory; it means nothing on another machine.
+        report = report.replace(str(run_dir), "<run-dir>")
+        results = root / "bench" / "results"
+        results.mkdir(exist_ok=True)
+        stamp = started.strftime("%Y%m%dT%H%M%SZ")
+        out = results / (f"quick-{stamp}.md" if s.quick else f"{stamp}.md")
+        out.write_text(report)
+        if not s.quick:
+            shutil.copyfile(out, root / "bench" / "RESULTS.md")
+            log(f"wrote {out.relative_to(root)} and bench/RESULTS.md ({minutes:.1f} min)")
+        else:
+            log(f"wrote {out.relative_to(root)} ({minutes:.1f} min; quick mode does not touch bench/RESULTS.md)")
+        print(report.split("\n## Setup")[0])
+        return 0
+    except KeyboardInterrupt:
+        log("interrupted; stopping everything")
+        return 130
+    finally:
+        stop_all()
+        if not args.keep_run_dir:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
