@@ -41,7 +41,7 @@ internal sealed partial class ProxyConnection
                         continue;
                     }
 
-                    // Unsupported: nothing was read yet, so this direction goes on with buffers from here.
+                    // Unsupported: the pipe was empty (every byte read so far went out), so buffers take over safely.
                     splice = false;
                 }
 
