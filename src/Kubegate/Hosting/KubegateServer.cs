@@ -46,7 +46,7 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         Connections = new ConnectionManager(_options.TimeProvider, Stats);
         _health.Connections = Connections;
         AccessLogs = new AccessLogManager(Stats, loggerFactory.CreateLogger("kubegate.access_log"), _options.TimeProvider);
-        var context = new ProxyContext(Clusters, Connections, loggerFactory.CreateLogger("kubegate.proxy"), _options.TimeProvider, _options.Random, _options.BufferPool, AccessLogs);
+        var context = new ProxyContext(Clusters, Connections, loggerFactory.CreateLogger("kubegate.proxy"), _options.TimeProvider, _options.Random, _options.BufferPool, AccessLogs, _options.PipePool);
         Listeners = new ListenerManager(Stats, context, loggerFactory.CreateLogger("kubegate.listeners"), _options.DrainTime);
         Stats.Counter("server.dynamic_unknown_fields").Add(snapshot.Warnings.Count(w => w.IsUnknownField));
     }

@@ -16,4 +16,7 @@ internal sealed record KubegateServerOptions
 
     /// <summary>Pool of copy buffers; null means <see cref="System.Buffers.ArrayPool{T}.Shared"/>.</summary>
     public System.Buffers.ArrayPool<byte>? BufferPool { get; init; }
+
+    /// <summary>Pool of splice pipes; null means <see cref="Proxy.Splice.PipePool.Shared"/> (off when KUBEGATE_SPLICE=0).</summary>
+    public Proxy.Splice.PipePool? PipePool { get; init; }
 }

@@ -14,7 +14,8 @@ namespace Kubegate.Proxy;
 /// </summary>
 /// <remarks>
 /// The copy loop waits for data with a zero-byte receive, so an idle connection holds no buffer; only then it rents
-/// a pooled buffer, drains the socket with non-blocking reads and returns the buffer before waiting again. Reads
+/// a pooled pipe and splices (Linux) or rents a pooled buffer and copies, drains the socket without blocking and
+/// returns the pipe or buffer before waiting again. Reads
 /// and writes report errors as <see cref="SocketError"/> values. A FIN in one direction shuts down only that
 /// direction (half-close); a reset is passed on as a reset.
 /// </remarks>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Kubegate.AccessLog;
 using Kubegate.Clusters;
+using Kubegate.Proxy.Splice;
 using Microsoft.Extensions.Logging;
 
 namespace Kubegate.Proxy;
@@ -8,8 +9,9 @@ namespace Kubegate.Proxy;
 /// <summary>The process-wide services every proxied connection needs, passed as one reference.</summary>
 internal sealed class ProxyContext
 {
-    public ProxyContext(ClusterManager clusters, ConnectionManager connections, ILogger logger, TimeProvider time, Random? random = null, ArrayPool<byte>? bufferPool = null, AccessLogManager? accessLogs = null)
+    public ProxyContext(ClusterManager clusters, ConnectionManager connections, ILogger logger, TimeProvider time, Random? random = null, ArrayPool<byte>? bufferPool = null, AccessLogManager? accessLogs = null, PipePool? pipePool = null)
     {
+        PipePool = pipePool ?? PipePool.Shared;
         AccessLogs = accessLogs;
         BufferPool = bufferPool ?? ArrayPool<byte>.Shared;
         Clusters = clusters;
@@ -31,6 +33,12 @@ internal sealed class ProxyContext
 
     /// <summary>Where copy buffers come from; tests pass a counting pool to prove idle connections hold none.</summary>
     public ArrayPool<byte> BufferPool { get; }
+
+    /// <summary>
+    /// Where splice pipes come from (Linux); a disabled pool makes every connection copy through
+    /// <see cref="BufferPool"/> instead. Tests pass their own pool to prove idle connections hold no pipe.
+    /// </summary>
+    public PipePool PipePool { get; }
 
     /// <summary>Where access-log lines go; null when the process writes none (some tests).</summary>
     public AccessLogManager? AccessLogs { get; }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;
+using Kubegate.Proxy.Splice;
 
 namespace Kubegate.FunctionalTests.Proxy;
 
@@ -9,12 +10,13 @@ public class BufferPoolTests
 {
     private const int Connections = 50;
 
+    // Splicing off: this is about the buffer path (SpliceTests covers pipes).
     [Fact]
     public async Task IdleConnections_AfterOneExchangeEach_HoldNoBuffer()
     {
         var pool = new CountingArrayPool();
         await using var echo = new TcpEchoServer();
-        await using var server = new KubegateServer(TestConfig.Simple([echo.EndPoint]), new KubegateServerOptions { BufferPool = pool });
+        await using var server = new KubegateServer(TestConfig.Simple([echo.EndPoint]), new KubegateServerOptions { BufferPool = pool, PipePool = new PipePool(enabled: false) });
         await server.StartAsync();
         var endPoint = server.GetListenerEndPoint("l");
         var clients = new List<Socket>();
