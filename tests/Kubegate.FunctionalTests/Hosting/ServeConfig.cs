@@ -5,7 +5,8 @@ namespace Kubegate.FunctionalTests.Hosting;
 /// <summary>A one-listener serve-mode configuration on disk (envoy.yaml, lds.yaml, cds.yaml), optionally with an admin port.</summary>
 internal static class ServeConfig
 {
-    public static void Write(string directory, int listenerPort, IPEndPoint upstream, int? adminPort = null, string version = "1")
+    /// <param name="healthCheckJitter">When set, the cluster has an active TCP connect check whose first run waits this long.</param>
+    public static void Write(string directory, int listenerPort, IPEndPoint upstream, int? adminPort = null, string version = "1", TimeSpan? healthCheckJitter = null)
     {
         var admin = adminPort is { } port
             ? $$$"""
@@ -37,7 +38,17 @@ internal static class ServeConfig
                         socket_address:
                           address: 127.0.0.1
                           port_value: {upstream.Port}
-            """);
+            """ + (healthCheckJitter is { } jitter ? $"""
+
+              health_checks:
+              - timeout: 1s
+                interval: 5s
+                initial_jitter: {jitter.TotalSeconds}s
+                unhealthy_threshold: 1
+                healthy_threshold: 1
+                tcp_health_check: {"{}"}
+
+            """ : "\n"));
     }
 
     /// <summary>Writes lds.yaml in place; a new <paramref name="version"/> changes its content (and so triggers a reload).</summary>

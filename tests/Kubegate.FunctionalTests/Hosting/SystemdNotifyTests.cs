@@ -54,6 +54,29 @@ public class SystemdNotifyTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_ActiveHealthCheck_ReadyOnlyAfterTheFirstRound()
+    {
+        await using var echo = new TcpEchoServer();
+        var port = DeadEndPoint.Create().Port;
+        var adminPort = DeadEndPoint.Create().Port;
+        // The first check waits 700 ms: a READY=1 sent before the first round would find no check done yet.
+        ServeConfig.Write(_dir, port, echo.EndPoint, adminPort, healthCheckJitter: TimeSpan.FromMilliseconds(700));
+        using var notify = NotifySocket.InDirectory(_dir);
+
+        await using var process = KubegateProcess.Start(_dir, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Address }, "-c", "envoy.yaml");
+        await notify.NextAsync(0, "READY=1");
+        using var http = new HttpClient { Timeout = Kubegate.Testing.TaskExtensions.DefaultTimeoutValue };
+        var stats = await http.GetStringAsync(new Uri($"http://127.0.0.1:{adminPort}/stats")).DefaultTimeout();
+
+        Assert.Contains("cluster.c1.health_check.success: 1\n", stats, StringComparison.Ordinal);
+        Assert.Contains("cluster.c1.membership_healthy: 1\n", stats, StringComparison.Ordinal);
+        await AssertEchoesAsync(port);
+        process.Terminate();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+    }
+
+    [Fact]
     public async Task Serve_AbstractNotifySocket_ReadyThenStopping()
     {
         await using var echo = new TcpEchoServer();
