@@ -24,9 +24,9 @@ internal sealed partial class KubegateServer : IAsyncDisposable
     private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly HealthServices _health;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly CancellationTokenSource _drainCut = new();
     private volatile ConfigSnapshot _snapshot;
     private int _stopped;
-    private readonly CancellationTokenSource _drainCut = new();
     private volatile bool _started;
     private AdminServer? _admin;
 
