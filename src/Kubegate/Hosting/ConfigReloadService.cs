@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Kubegate.Configuration;
 using Kubegate.Configuration.Watching;
+using Kubegate.Hosting.Systemd;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -20,6 +21,7 @@ internal sealed partial class ConfigReloadService : IHostedService, IAsyncDispos
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly TimeSpan? _debounce;
+    private readonly ServiceNotifier? _notifier;
     private ConfigReloader? _reloader;
     private ConfigFileWatcher? _watcher;
     private PosixSignalRegistration? _sighup;
@@ -30,8 +32,10 @@ internal sealed partial class ConfigReloadService : IHostedService, IAsyncDispos
     /// <param name="loggerFactory">Where reloads are logged.</param>
     /// <param name="time">Clock of the debounce and of <c>update_time</c>; default <see cref="TimeProvider.System"/>.</param>
     /// <param name="debounce">Quiet period after the last file event; default 250 ms.</param>
-    public ConfigReloadService(KubegateServer server, ConfigLoader loader, ConfigFileSet initial, ILoggerFactory loggerFactory, TimeProvider? time = null, TimeSpan? debounce = null)
+    /// <param name="notifier">Told when a reload starts and ends (systemd RELOADING=1 / READY=1); null for none.</param>
+    public ConfigReloadService(KubegateServer server, ConfigLoader loader, ConfigFileSet initial, ILoggerFactory loggerFactory, TimeProvider? time = null, TimeSpan? debounce = null, ServiceNotifier? notifier = null)
     {
+        _notifier = notifier;
         _server = server;
         _loader = loader;
         _initial = initial;
@@ -64,7 +68,7 @@ internal sealed partial class ConfigReloadService : IHostedService, IAsyncDispos
             _time,
             _server.BindFailures);
         reloader.Completed += result => _server.ReloadStatus.Record(result, _time.GetUtcNow());
-        var watcher = new ConfigFileWatcher(reloader.Request, _time, _loggerFactory.CreateLogger("kubegate.config.watch"), _debounce);
+        var watcher = new ConfigFileWatcher(OnFileChanged, _time, _loggerFactory.CreateLogger("kubegate.config.watch"), _debounce);
         reloader.WatchTargetsChanged += watcher.Watch;
         var targets = reloader.WatchTargets;
         watcher.Watch(targets);
@@ -108,7 +112,43 @@ internal sealed partial class ConfigReloadService : IHostedService, IAsyncDispos
         // SIGHUP's default action ends the process; here it means "re-read the configuration", as for many daemons.
         context.Cancel = true;
         Log.SighupReceived(_logger);
-        _reloader?.RequestAll(force: true);
+        if (_reloader is { } reloader)
+        {
+            Track(reloader, force: true);
+        }
+    }
+
+    private void OnFileChanged(string key)
+    {
+        if (_reloader is not { } reloader)
+        {
+            return;
+        }
+
+        if (_notifier is { IsEnabled: true })
+        {
+            // A request for one file has no completion to await and systemd must hear when the reload is over; a
+            // check of every file has one, and costs a hash per unchanged file (those are skipped, not reloaded).
+            Track(reloader, force: false);
+        }
+        else
+        {
+            reloader.Request(key);
+        }
+    }
+
+    /// <summary>
+    /// Reloads every file (<paramref name="force"/>: even those whose hash is unchanged) between RELOADING=1 and
+    /// READY=1, the latter sent when the reload was applied, refused or abandoned at shutdown.
+    /// </summary>
+    private void Track(ConfigReloader reloader, bool force)
+    {
+        _notifier?.ReloadStarting();
+        var reload = reloader.ReloadAllAsync(force);
+        if (_notifier is { } notifier)
+        {
+            _ = reload.ContinueWith(static (_, state) => ((ServiceNotifier)state!).ReloadFinished(), notifier, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
     }
 
     private static partial class Log

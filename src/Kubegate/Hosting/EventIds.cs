@@ -12,6 +12,13 @@ internal static class EventIds
     public const int Stopping = 102;
     public const int Stopped = 103;
     public const int DrainTimedOut = 104;
+    public const int DrainCutShort = 105;
+    public const int StopSignal = 106;
+    public const int StopSignalRepeated = 107;
+    public const int SystemdNotifyFailed = 110;
+    public const int SystemdWatchdogEnabled = 111;
+    public const int SystemdWatchdogStalled = 112;
+    public const int SystemdWatchdogResumed = 113;
 
     public const int ConfigProblem = 200;
     public const int ConfigLoaded = 201;
@@ -50,6 +57,7 @@ internal static class EventIds
     public const int ConnectionFailed = 406;
     public const int UpstreamOverflow = 407;
     public const int ConnectionMaxDuration = 408;
+    public const int ConnectionDrainClosed = 409;
 
     // 500–549: active health checks; 550–579: outlier detection; 580–599: host set and availability.
     public const int HealthCheckHostUnhealthy = 500;

@@ -5,8 +5,10 @@ using Kubegate.AccessLog;
 using Kubegate.Admin;
 using Kubegate.Configuration;
 using Kubegate.Configuration.Watching;
+using Kubegate.Hosting.Systemd;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
 namespace Kubegate.Hosting;
@@ -61,6 +63,17 @@ internal static partial class KubegateCommandLine
             }
         });
 
+        var drainStrategy = new Option<string>("--drain-strategy")
+        {
+            Description = "How open connections are encouraged to close during the shutdown drain. kubegate cannot see requests "
+                + "inside TLS, so a connection quiet (no bytes either way) for 1 s counts as between requests and is closed "
+                + "once encouraged. gradual: the share encouraged rises from 0 to 100% over --drain-time-s. immediate: all "
+                + "at once. Either way whatever is still open at --drain-time-s is closed, and a second SIGTERM/SIGINT closes "
+                + "everything at once.",
+            DefaultValueFactory = _ => "gradual",
+        };
+        drainStrategy.AcceptOnlyFromAmong("gradual", "immediate");
+
         var root = new RootCommand("kubegate: a gateway for Kubernetes API servers, configured with Envoy v3 files "
             + "(bootstrap + file-based LDS/CDS/EDS). TLS passes through untouched.")
         {
@@ -69,6 +82,7 @@ internal static partial class KubegateCommandLine
             logLevel,
             rejectUnknown,
             drainTime,
+            drainStrategy,
         };
 
         root.SetAction(parse =>
@@ -100,7 +114,11 @@ internal static partial class KubegateCommandLine
                 return 1;
             }
 
-            var serverOptions = new KubegateServerOptions { DrainTime = TimeSpan.FromSeconds(parse.GetValue(drainTime)) };
+            var serverOptions = new KubegateServerOptions
+            {
+                DrainTime = TimeSpan.FromSeconds(parse.GetValue(drainTime)),
+                DrainStrategy = parse.GetValue(drainStrategy) == "immediate" ? DrainStrategy.Immediate : DrainStrategy.Gradual,
+            };
             // The option only accepts names TryParse knows (AcceptOnlyFromAmong above).
             LoggingLevelSwitch.TryParse(parse.GetValue(logLevel)!, out var level);
             return Serve(files, loader, serverOptions, level);
@@ -152,13 +170,23 @@ internal static partial class KubegateCommandLine
         var levels = new LoggingLevelSwitch(level);
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Logging.AddFilter((_, _, logLevel) => levels.IsEnabled(logLevel));
-        builder.Logging.AddSimpleConsole(o =>
+        if (IsJournalLogging())
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
-            o.UseUtcTimestamp = false;
-        });
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTime + TimeSpan.FromSeconds(10));
+            // The journal adds its own timestamps and reads the <N> prefix as the priority: one line per entry.
+            builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+                o.UseUtcTimestamp = false;
+            });
+        }
+
+        // The drain ends on its own deadline (or a second signal); the host's timeout is only the backstop behind it.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = KubegateLifetime.ShutdownTimeout(options.DrainTime));
         builder.Services.AddSingleton(snapshot);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(sp => new KubegateServer(snapshot, options, sp.GetRequiredService<ILoggerFactory>())
@@ -166,6 +194,15 @@ internal static partial class KubegateCommandLine
             StopApplication = sp.GetRequiredService<IHostApplicationLifetime>().StopApplication,
             LogLevels = levels,
         });
+        builder.Services.AddSingleton(sp =>
+        {
+            var server = sp.GetRequiredService<KubegateServer>();
+            return new ServiceNotifier(
+                new SystemdNotifier(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("kubegate.systemd"),
+                () => $"serving: {server.Listeners.Listeners.Count} listener(s), {server.Snapshot.Clusters.Length} cluster(s)");
+        });
+        builder.Services.AddSingleton<IHostLifetime, KubegateLifetime>();
         builder.Services.AddHostedService<KubegateHostedService>();
 
         // After the server: hosted services start in registration order and stop in reverse, so watching starts once
@@ -175,7 +212,8 @@ internal static partial class KubegateCommandLine
             loader,
             files,
             sp.GetRequiredService<ILoggerFactory>(),
-            options.TimeProvider));
+            options.TimeProvider,
+            notifier: sp.GetRequiredService<ServiceNotifier>()));
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("kubegate.config");
@@ -195,6 +233,7 @@ internal static partial class KubegateCommandLine
                 context.Cancel = true;
                 server.AccessLogs.ReopenAll();
             });
+        using var watchdog = StartWatchdog(host.Services, server, options);
         try
         {
             host.Run();
@@ -204,8 +243,36 @@ internal static partial class KubegateCommandLine
             Console.Error.WriteLine($"kubegate: {ex.Message}");
             return 1;
         }
+        catch (OperationCanceledException) when (host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested)
+        {
+            // SIGTERM while starting (e.g. during the first health-check round): nothing was serving yet, a clean exit.
+            return 0;
+        }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Journal format (<c>&lt;6&gt;</c> priority prefixes, no timestamps) when stdout goes to the journal: systemd sets
+    /// JOURNAL_STREAM for a unit whose output it collects; the package's check covers a unit that does not.
+    /// </summary>
+    private static bool IsJournalLogging() =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM")) || SystemdHelpers.IsSystemdService();
+
+    private static SystemdWatchdog? StartWatchdog(IServiceProvider services, KubegateServer server, KubegateServerOptions options)
+    {
+        var notifier = services.GetRequiredService<ServiceNotifier>();
+        var timeout = SystemdWatchdog.TimeoutFromEnvironment(
+            Environment.GetEnvironmentVariable("WATCHDOG_USEC"),
+            Environment.GetEnvironmentVariable("WATCHDOG_PID"),
+            Environment.ProcessId);
+        if (!notifier.IsEnabled || timeout is not { } watchdogTimeout)
+        {
+            return null;
+        }
+
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("kubegate.systemd");
+        return new SystemdWatchdog(notifier, server.Connections, watchdogTimeout, options.TimeProvider, logger);
     }
 
     private static partial class Log

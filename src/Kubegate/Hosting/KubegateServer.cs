@@ -24,6 +24,7 @@ internal sealed partial class KubegateServer : IAsyncDisposable
     private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly HealthServices _health;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly CancellationTokenSource _drainCut = new();
     private volatile ConfigSnapshot _snapshot;
     private int _stopped;
     private volatile bool _started;
@@ -88,6 +89,22 @@ internal sealed partial class KubegateServer : IAsyncDisposable
 
     /// <summary>True once <see cref="StopAsync"/> has begun.</summary>
     internal bool IsStopping => Volatile.Read(ref _stopped) != 0;
+
+    /// <summary>
+    /// Ends the shutdown drain now (a second SIGTERM or SIGINT): every open connection is closed and
+    /// <see cref="StopAsync"/> finishes. Before the drain starts, it makes the drain end as soon as it begins.
+    /// </summary>
+    public void CutDrainShort()
+    {
+        try
+        {
+            _drainCut.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already disposed: there is no drain left to cut.
+        }
+    }
 
     /// <summary>Builds the clusters, then binds the listeners (Envoy's order: clusters warm before listeners).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -196,15 +213,22 @@ internal sealed partial class KubegateServer : IAsyncDisposable
             return;
         }
 
+        // /ready answers 503 DRAINING from here on (the admin interface stays up until the drain ends).
         Stats.Gauge("server.live").Set(0);
-        Log.Stopping(_logger, Connections.Count, _options.DrainTime.TotalSeconds);
+        Stats.Gauge("server.state").Set((long)ServerState.Draining);
+        Log.Stopping(_logger, Connections.Count, _options.DrainTime.TotalSeconds, _options.DrainStrategy == DrainStrategy.Immediate ? "immediate" : "gradual");
 
         // An apply in progress finishes first (it may be binding listeners); later ones see _stopped and do nothing.
         await _applyGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         _applyGate.Release();
         await Listeners.StopAsync().ConfigureAwait(false);
-        var closed = await Connections.DrainAsync(_options.DrainTime, cancellationToken).ConfigureAwait(false);
-        if (closed > 0)
+        using var drainEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _drainCut.Token);
+        var closed = await Connections.DrainAsync(_options.DrainTime, _options.DrainStrategy, drainEnd.Token).ConfigureAwait(false);
+        if (_drainCut.IsCancellationRequested)
+        {
+            Log.DrainCutShort(_logger, closed);
+        }
+        else if (closed > 0)
         {
             Log.DrainTimedOut(_logger, closed);
         }
@@ -238,6 +262,7 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         }
 
         Connections.Dispose();
+        _drainCut.Dispose();
         await AccessLogs.DisposeAsync().ConfigureAwait(false);
         foreach (var cluster in Clusters.Clusters)
         {
@@ -275,8 +300,11 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         [LoggerMessage(EventIds.Started, LogLevel.Information, "started: {Listening} listener(s) accepting, {Failed} failed to bind", EventName = "Started")]
         public static partial void Started(ILogger logger, int listening, int failed);
 
-        [LoggerMessage(EventIds.Stopping, LogLevel.Information, "stopping: no longer accepting; {Connections} open connection(s) get up to {DrainSeconds} s to finish", EventName = "Stopping")]
-        public static partial void Stopping(ILogger logger, int connections, double drainSeconds);
+        [LoggerMessage(EventIds.Stopping, LogLevel.Information, "stopping: no longer accepting; {Connections} open connection(s) get up to {DrainSeconds} s to finish (drain strategy {Strategy})", EventName = "Stopping")]
+        public static partial void Stopping(ILogger logger, int connections, double drainSeconds, string strategy);
+
+        [LoggerMessage(EventIds.DrainCutShort, LogLevel.Warning, "drain cut short: closed {Connections} connection(s) still open", EventName = "DrainCutShort")]
+        public static partial void DrainCutShort(ILogger logger, int connections);
 
         [LoggerMessage(EventIds.DrainTimedOut, LogLevel.Warning, "drain time over: closed {Connections} connection(s) still open", EventName = "DrainTimedOut")]
         public static partial void DrainTimedOut(ILogger logger, int connections);

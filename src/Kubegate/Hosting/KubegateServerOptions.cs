@@ -9,6 +9,9 @@ internal sealed record KubegateServerOptions
     /// <summary>How long open connections may take to finish at shutdown before they are closed.</summary>
     public TimeSpan DrainTime { get; init; } = DefaultDrainTime;
 
+    /// <summary>How open connections are encouraged to close during the shutdown drain; default gradual, as in Envoy.</summary>
+    public DrainStrategy DrainStrategy { get; init; } = DrainStrategy.Gradual;
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Randomness for RANDOM, LEAST_REQUEST and weighted clusters; null means <see cref="Random.Shared"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Kubegate.Hosting;
 using Kubegate.Stats;
 
 namespace Kubegate.Proxy;
@@ -7,17 +8,30 @@ namespace Kubegate.Proxy;
 /// Tracks every open proxied connection: one heartbeat a second enforces idle and duration timeouts for all of
 /// them (no timer per connection), and shutdown waits for them to finish, then closes the rest.
 /// </summary>
+/// <remarks>
+/// The heartbeat is also the proxy's sign of life: <see cref="LastHeartbeatMilliseconds"/> only moves while its
+/// timer callbacks run to completion, and the systemd watchdog pings only while it moves.
+/// </remarks>
 internal sealed class ConnectionManager : IDisposable
 {
-    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
+    /// <summary>How often timeouts and drain closes run; also how long a connection must be quiet to count as between requests.</summary>
+    internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
+
+    // The longest Task.WaitAsync accepts (uint.MaxValue - 1 ms, about 49 days); a longer drain waits without a bound.
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+    private static readonly long QuietMilliseconds = (long)HeartbeatInterval.TotalMilliseconds;
 
     private readonly ConcurrentDictionary<long, ProxyConnection> _connections = new();
     private readonly ITimer _heartbeat;
     private readonly Gauge _totalConnections;
+    private readonly Counter _drainClosedQuiet;
+    private readonly Counter _drainClosedForced;
     private readonly TimeProvider _time;
     private readonly long _ticksPerMillisecond;
     private readonly Lock _drainsLock = new();
     private TaskCompletionSource? _drained;
+    private volatile DrainSchedule? _shutdownDrain;
+    private long _lastHeartbeat;
 
     // The partial drains in progress (a removed listener's connections); read on every Remove, so an array that
     // writers replace under the lock: empty, and free to read, nearly always.
@@ -29,6 +43,9 @@ internal sealed class ConnectionManager : IDisposable
         _time = time;
         _ticksPerMillisecond = Math.Max(1, time.TimestampFrequency / 1000);
         _totalConnections = stats.Gauge("server.total_connections");
+        _drainClosedQuiet = stats.Counter("server.drain_closed_quiet");
+        _drainClosedForced = stats.Counter("server.drain_closed_forced");
+        _lastHeartbeat = NowMilliseconds();
         _heartbeat = time.CreateTimer(static s => ((ConnectionManager)s!).OnHeartbeat(), this, HeartbeatInterval, HeartbeatInterval);
     }
 
@@ -37,6 +54,12 @@ internal sealed class ConnectionManager : IDisposable
     public IEnumerable<ProxyConnection> Connections => _connections.Values;
 
     public long NextId() => Interlocked.Increment(ref _nextId);
+
+    /// <summary>When the last heartbeat finished (<see cref="NowMilliseconds"/> clock): stale means the proxy is wedged.</summary>
+    public long LastHeartbeatMilliseconds => Volatile.Read(ref _lastHeartbeat);
+
+    /// <summary>The shutdown drain in progress; null before <see cref="DrainAsync(TimeSpan, DrainStrategy, CancellationToken)"/>.</summary>
+    public DrainSchedule? ShutdownDrain => _shutdownDrain;
 
     /// <summary>
     /// Monotonic milliseconds from the <see cref="TimeProvider"/>, the clock of every connection timeout (so a fake
@@ -67,35 +90,52 @@ internal sealed class ConnectionManager : IDisposable
         }
     }
 
-    /// <summary>Runs the timeouts now; the timer calls this every second, tests may call it directly.</summary>
+    /// <summary>
+    /// Runs the timeouts (and, during a shutdown drain, closes due connections that are quiet) now; the timer calls
+    /// this every second, tests may call it directly.
+    /// </summary>
     public void OnHeartbeat()
     {
         var now = NowMilliseconds();
+        var drain = _shutdownDrain;
         foreach (var connection in _connections.Values)
         {
+            if (drain is not null && drain.IsDue(connection.Id, now) && connection.TryCloseQuiet(now, QuietMilliseconds))
+            {
+                _drainClosedQuiet.Increment();
+                continue;
+            }
+
             connection.OnHeartbeat(now);
         }
+
+        Volatile.Write(ref _lastHeartbeat, NowMilliseconds());
     }
 
     /// <summary>
-    /// Waits until every connection has ended or <paramref name="timeout"/> passes (or <paramref name="cancellationToken"/>
-    /// fires), then closes what is left. Returns the number of connections that had to be closed.
+    /// The shutdown drain: from now on each heartbeat closes (FIN) the connections that <paramref name="strategy"/>
+    /// makes due and that have been quiet for a heartbeat; waits until every connection has ended or
+    /// <paramref name="timeout"/> passes (or <paramref name="cancellationToken"/> fires), then closes what is left.
+    /// Returns the number of connections that had to be closed at the end.
     /// </summary>
-    public async Task<int> DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<int> DrainAsync(TimeSpan timeout, DrainStrategy strategy, CancellationToken cancellationToken)
     {
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // A full fence (not just a release) so the emptiness check below cannot be reordered before this write,
         // which would let the last Remove miss the signal and the drain wait for its whole deadline.
         Interlocked.Exchange(ref _drained, drained);
+        _shutdownDrain = DrainSchedule.Create(strategy, NowMilliseconds(), timeout, _connections.Keys);
         if (!_connections.IsEmpty)
         {
+            // A first pass now rather than up to a second later: with immediate, connections already quiet go at once.
+            OnHeartbeat();
             try
             {
-                await drained.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+                await drained.Task.WaitAsync(timeout < MaxWait ? timeout : Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
             {
-                // Deadline reached: close what is left below.
+                // Deadline reached or the drain was cut short: close what is left below.
             }
         }
 
@@ -106,6 +146,7 @@ internal sealed class ConnectionManager : IDisposable
             closed++;
         }
 
+        _drainClosedForced.Add(closed);
         return closed;
     }
 
@@ -142,7 +183,7 @@ internal sealed class ConnectionManager : IDisposable
             drain.Arm();
             try
             {
-                await drain.Done.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+                await drain.Done.Task.WaitAsync(timeout < MaxWait ? timeout : Timeout.InfiniteTimeSpan, _time, cancellationToken).ConfigureAwait(false);
                 return 0;
             }
             catch (TimeoutException)

@@ -52,14 +52,32 @@ internal sealed partial class ProxyConnection
     public void CloseForShutdown() => Abort(CloseReason.Shutdown);
 
     /// <summary>
+    /// The shutdown drain's close at a "request boundary": when the connection relays and has moved no byte either
+    /// way for <paramref name="quietMilliseconds"/>, closes it as an idle timeout does (FIN). TLS is not terminated,
+    /// so quiet is the only sign that no request or response is in flight. True when this call closed it.
+    /// </summary>
+    public bool TryCloseQuiet(long now, long quietMilliseconds)
+    {
+        var quiet = now - Volatile.Read(ref _lastActivity);
+        if (_upstream is null || quiet < quietMilliseconds || !Abort(CloseReason.Drained))
+        {
+            return false;
+        }
+
+        Log.DrainClosed(_context.Logger, Id, quiet);
+        return true;
+    }
+
+    /// <summary>
     /// Tears both sockets down from any thread; the copy loops then end on their own and <see cref="Close"/>
     /// does the accounting. A reset closes with SO_LINGER 0, so the peers see RST rather than a clean end.
     /// </summary>
-    private void Abort(CloseReason reason)
+    /// <returns>False when the connection was already being torn down.</returns>
+    private bool Abort(CloseReason reason)
     {
         if (Interlocked.CompareExchange(ref _abortState, 1, 0) != 0)
         {
-            return;
+            return false;
         }
 
         _closeReason = reason;
@@ -85,6 +103,7 @@ internal sealed partial class ProxyConnection
 
         _downstream.Dispose();
         upstream?.Dispose();
+        return true;
     }
 
     private static void ShutdownQuietly(Socket socket)

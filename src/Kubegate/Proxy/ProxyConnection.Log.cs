@@ -31,6 +31,9 @@ internal sealed partial class ProxyConnection
         [LoggerMessage(EventIds.ConnectionMaxDuration, LogLevel.Debug, "[C{ConnectionId}] max_downstream_connection_duration reached: closing (DT)", EventName = "ConnectionMaxDuration")]
         public static partial void MaxDurationReached(ILogger logger, long connectionId);
 
+        [LoggerMessage(EventIds.ConnectionDrainClosed, LogLevel.Debug, "[C{ConnectionId}] shutdown drain: quiet for {QuietMs} ms, closing", EventName = "ConnectionDrainClosed")]
+        public static partial void DrainClosed(ILogger logger, long connectionId, long quietMs);
+
         [LoggerMessage(EventIds.ConnectionFailed, LogLevel.Debug, "[C{ConnectionId}] failed: {Message}", EventName = "ConnectionFailed")]
         public static partial void ConnectionFailed(ILogger logger, long connectionId, string message);
     }

@@ -66,6 +66,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         MaxDuration,
         Reset,
         Shutdown,
+        Drained,
     }
 
     public long Id { get; }

@@ -125,6 +125,30 @@ public class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_Sigusr1_ReopensLogsAndKeepsServing()
+    {
+        await using var echo = new TcpEchoServer();
+        var port = DeadEndPoint.Create().Port;
+        ServeConfig.Write(_dir, port, echo.EndPoint);
+        await using var process = KubegateProcess.Start(_dir, "-c", "envoy.yaml");
+        await Wait.UntilAsync(() => process.StandardOutput.Contains("started:", StringComparison.Ordinal) || process.Exited.IsCompleted);
+
+        // SIGUSR1's default action ends a process; kubegate takes it as logrotate's "reopen your files".
+        process.Signal("USR1");
+        await Wait.UntilAsync(() => process.StandardOutput.Contains("reopening 0 access log destination(s)", StringComparison.Ordinal) || process.Exited.IsCompleted);
+        Assert.False(process.Exited.IsCompleted, process.StandardOutput);
+        using (var client = await SocketTestExtensions.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, port)))
+        {
+            await client.SendAllAsync("ping"u8.ToArray());
+            Assert.Equal("ping"u8.ToArray(), await client.ReceiveExactlyAsync(4));
+        }
+
+        process.Terminate();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+    }
+
+    [Fact]
     public async Task Version_PrintsTheVersion()
     {
         await using var process = await KubegateProcess.RunAsync(_dir, "--version");
@@ -141,6 +165,8 @@ public class CommandLineTests : IDisposable
         Assert.Equal(0, process.ExitCode);
         Assert.Contains("--config-path", process.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("--drain-time-s", process.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("--drain-strategy", process.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("gradual", process.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("resolve against the working directory", process.StandardOutput, StringComparison.Ordinal);
     }
 

@@ -65,7 +65,15 @@ internal sealed class KubegateProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static KubegateProcess Start(string workingDirectory, params string[] args)
+    // Set by systemd when the test run itself is a unit: a child must neither notify the test run's service manager
+    // nor switch to the journal log format unless a test asks for it.
+    private static readonly string[] SystemdVariables = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "SYSTEMD_EXEC_PID"];
+
+    public static KubegateProcess Start(string workingDirectory, params string[] args) =>
+        Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts kubegate with extra environment variables (e.g. NOTIFY_SOCKET), the systemd ones cleared first.</summary>
+    public static KubegateProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(ExecutablePath)
         {
@@ -77,6 +85,16 @@ internal sealed class KubegateProcess : IAsyncDisposable
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var name in SystemdVariables)
+        {
+            info.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
@@ -100,9 +118,12 @@ internal sealed class KubegateProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGTERM, as systemd or Ctrl-C would, to this process only.</summary>
-    public void Terminate()
+    public void Terminate() => Signal("TERM");
+
+    /// <summary>Sends the named signal (TERM, INT, HUP, USR1) to this process only, by its PID.</summary>
+    public void Signal(string name)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
         kill.WaitForExit();
     }
 
