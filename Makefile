@@ -55,7 +55,7 @@ test: ## Run every unit and functional test (real sockets, TLS and kubectl on 12
 bench: publish ## Build the single binary, then run the load benchmarks (bench/run.sh)
 	cd $(ROOT) && bash bench/run.sh
 
-bench-micro: ## Run the BenchmarkDotNet micro-benchmarks (LB pick, config parse)
+bench-micro: ## Run the BenchmarkDotNet micro-benchmarks (LB pick, config parse, access-log rendering)
 	cd $(ROOT) && $(DOTNET) run -c Release --project bench/Kubegate.Benchmarks -- --filter '*'
 
 demo: build ## Start three local test apiservers and kubegate (:6443, :6444), print kubectl commands; Ctrl-C stops all
