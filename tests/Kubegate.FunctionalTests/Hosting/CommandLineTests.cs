@@ -60,7 +60,7 @@ public class CommandLineTests : IDisposable
     [Fact]
     public async Task Serve_InvalidConfig_ExitsNonZeroWithoutBindingAnyPort()
     {
-        var port = DeadEndPoint.Create().Port;
+        var port = FreePort.Next();
         WriteConfig(port, cds: """
             resources:
             - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
@@ -79,7 +79,7 @@ public class CommandLineTests : IDisposable
     public async Task Serve_ValidConfig_ProxiesThenStopsCleanlyOnSigterm()
     {
         await using var echo = new TcpEchoServer();
-        var port = DeadEndPoint.Create().Port;
+        var port = FreePort.Next();
         WriteConfig(port, cds: $"""
             resources:
             - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
@@ -128,7 +128,7 @@ public class CommandLineTests : IDisposable
     public async Task Serve_Sigusr1_ReopensLogsAndKeepsServing()
     {
         await using var echo = new TcpEchoServer();
-        var port = DeadEndPoint.Create().Port;
+        var port = FreePort.Next();
         ServeConfig.Write(_dir, port, echo.EndPoint);
         await using var process = KubegateProcess.Start(_dir, "-c", "envoy.yaml");
         await Wait.UntilAsync(() => process.StandardOutput.Contains("started:", StringComparison.Ordinal) || process.Exited.IsCompleted);

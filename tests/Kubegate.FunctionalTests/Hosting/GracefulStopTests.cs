@@ -23,8 +23,8 @@ public partial class GracefulStopTests : IDisposable
     public async Task Sigterm_ImmediateStrategy_QuietConnectionClosedBusyOneFinishesThenExitsZero()
     {
         await using var echo = new TcpEchoServer();
-        var port = DeadEndPoint.Create().Port;
-        var adminPort = DeadEndPoint.Create().Port;
+        var port = FreePort.Next();
+        var adminPort = FreePort.Next();
         ServeConfig.Write(_dir, port, echo.EndPoint, adminPort);
         await using var process = await StartAsync("--drain-time-s", "60", "--drain-strategy", "immediate");
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
@@ -85,7 +85,7 @@ public partial class GracefulStopTests : IDisposable
     public async Task Sigterm_ConnectionStillStreamingAtDrainDeadline_ClosedWithFinAndExitsZero()
     {
         await using var upstream = new RawTcpServer();
-        var port = DeadEndPoint.Create().Port;
+        var port = FreePort.Next();
         ServeConfig.Write(_dir, port, upstream.EndPoint);
         await using var process = await StartAsync("--drain-time-s", "2");
         using var client = await SocketTestExtensions.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, port));
@@ -116,7 +116,7 @@ public partial class GracefulStopTests : IDisposable
     public async Task SecondSignal_DuringLongDrain_ClosesConnectionsAndExitsZeroAtOnce()
     {
         await using var echo = new TcpEchoServer();
-        var port = DeadEndPoint.Create().Port;
+        var port = FreePort.Next();
         ServeConfig.Write(_dir, port, echo.EndPoint);
         await using var process = await StartAsync("--drain-time-s", "600");
         using var client = await SocketTestExtensions.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, port));
@@ -141,7 +141,7 @@ public partial class GracefulStopTests : IDisposable
     public async Task JournalStream_LogLinesCarrySyslogPriorityPrefixes()
     {
         await using var echo = new TcpEchoServer();
-        var port = DeadEndPoint.Create().Port;
+        var port = FreePort.Next();
         ServeConfig.Write(_dir, port, echo.EndPoint);
 
         await using var process = KubegateProcess.Start(_dir, new Dictionary<string, string> { ["JOURNAL_STREAM"] = "8:12345" }, "-c", "envoy.yaml");

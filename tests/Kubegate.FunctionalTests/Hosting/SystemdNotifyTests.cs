@@ -16,7 +16,7 @@ public class SystemdNotifyTests : IDisposable
     public async Task Serve_NotifySocketAndWatchdog_ReadyPingsReloadingStoppingInOrder()
     {
         await using var echo = new TcpEchoServer();
-        var port = DeadEndPoint.Create().Port;
+        var port = FreePort.Next();
         ServeConfig.Write(_dir, port, echo.EndPoint);
         using var notify = NotifySocket.InDirectory(_dir);
         var environment = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Address, ["WATCHDOG_USEC"] = "2000000" };
@@ -57,8 +57,8 @@ public class SystemdNotifyTests : IDisposable
     public async Task Serve_ActiveHealthCheck_ReadyOnlyAfterTheFirstRound()
     {
         await using var echo = new TcpEchoServer();
-        var port = DeadEndPoint.Create().Port;
-        var adminPort = DeadEndPoint.Create().Port;
+        var port = FreePort.Next();
+        var adminPort = FreePort.Next();
         // The first check waits 700 ms: a READY=1 sent before the first round would find no check done yet.
         ServeConfig.Write(_dir, port, echo.EndPoint, adminPort, healthCheckJitter: TimeSpan.FromMilliseconds(700));
         using var notify = NotifySocket.InDirectory(_dir);
@@ -80,7 +80,7 @@ public class SystemdNotifyTests : IDisposable
     public async Task Serve_AbstractNotifySocket_ReadyThenStopping()
     {
         await using var echo = new TcpEchoServer();
-        var port = DeadEndPoint.Create().Port;
+        var port = FreePort.Next();
         ServeConfig.Write(_dir, port, echo.EndPoint);
         using var notify = NotifySocket.Abstract();
 

@@ -48,7 +48,7 @@ public class ListenerReloadTests
     public async Task ListenerMovedToAnotherPort_NewPortServesOldConnectionsDrain()
     {
         await using var echo = new TcpEchoServer();
-        var (first, second) = (DeadEndPoint.Create().Port, DeadEndPoint.Create().Port);
+        var (first, second) = (FreePort.Next(), FreePort.Next());
         await using var host = await StartAsync(echo.EndPoint, TimeSpan.FromSeconds(1), ReloadConfig.Listener("l1", "c1", first));
         using var old = await SocketTestExtensions.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, first));
         await EndpointReloadTests.EchoAsync(old, "a");

@@ -17,8 +17,8 @@ public class ServeReloadTests : IDisposable
     public async Task Serve_LdsMovedIntoPlaceThenSighup_NewListenerServesAndEveryFileIsReread()
     {
         await using var echo = new TcpEchoServer();
-        var first = DeadEndPoint.Create().Port;
-        var second = DeadEndPoint.Create().Port;
+        var first = FreePort.Next();
+        var second = FreePort.Next();
         Write("envoy.yaml", ReloadConfig.Bootstrap);
         Write("lds.yaml", ReloadConfig.Lds("1", ReloadConfig.Listener("l1", "c1", first)));
         Write("cds.yaml", ReloadConfig.Cds("1", ReloadConfig.Cluster("c1", "eds_c1.yaml")));
