@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Sockets;
+using Kubegate.FunctionalTests.Infrastructure;
+using Kubegate.Testing;
+
+namespace Kubegate.FunctionalTests.Hosting;
+
+/// <summary>
+/// The real executable turns on inline socket completions unless the environment chose. The runtime shows the mode
+/// only in its epoll threads (".NET Sockets"): one per core inline, one per 30 cores otherwise.
+/// </summary>
+public class SocketEngineTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("kubegate-engine-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData(null, 2)]
+    [InlineData("0", 1)]
+    public async Task Serve_InlineCompletionsUnlessTheEnvironmentSaysOtherwise(string? setting, int epollThreads)
+    {
+        await using var echo = new TcpEchoServer();
+        var port = FreePort.Next();
+        ServeConfig.Write(_dir, port, echo.EndPoint);
+        using var notify = NotifySocket.InDirectory(_dir);
+        var environment = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Address, ["DOTNET_PROCESSOR_COUNT"] = "2" };
+        if (setting is not null)
+        {
+            environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = setting;
+        }
+
+        await using var process = KubegateProcess.Start(_dir, environment, "-c", "envoy.yaml", "--drain-time-s", "1");
+        await notify.NextAsync(0, "READY=1");
+
+        using (var client = await SocketTestExtensions.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, port)))
+        {
+            await client.SendAllAsync("ping"u8.ToArray());
+            Assert.Equal("ping"u8.ToArray(), await client.ReceiveExactlyAsync(4));
+            client.Shutdown(SocketShutdown.Send);
+            Assert.Empty(await client.ReceiveToEndAsync());
+        }
+
+        var names = Directory.GetDirectories($"/proc/{process.Id}/task")
+            .Select(task => File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'))
+            .ToList();
+        Assert.Equal(epollThreads, names.Count(n => n == ".NET Sockets"));
+
+        process.Terminate();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+    }
+}
