@@ -4,6 +4,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p out
 log=out/test.log
+# The in-process servers run with the socket engine as the shipped binary configures it (Hosting/SocketEngineDefaults).
+export DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
 dotnet test kubegate.slnx -c Debug --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 awk '

@@ -66,13 +66,15 @@ internal sealed class KubegateProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     // Set by systemd when the test run itself is a unit: a child must neither notify the test run's service manager
-    // nor switch to the journal log format unless a test asks for it.
-    private static readonly string[] SystemdVariables = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "SYSTEMD_EXEC_PID"];
+    // nor switch to the journal log format unless a test asks for it. The test run's socket-engine choice is not
+    // passed on either: the executable picks its own default, which is what the tests of the executable check.
+    private static readonly string[] ClearedVariables =
+        ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "SYSTEMD_EXEC_PID", "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"];
 
     public static KubegateProcess Start(string workingDirectory, params string[] args) =>
         Start(workingDirectory, new Dictionary<string, string>(), args);
 
-    /// <summary>Starts kubegate with extra environment variables (e.g. NOTIFY_SOCKET), the systemd ones cleared first.</summary>
+    /// <summary>Starts kubegate with extra environment variables (e.g. NOTIFY_SOCKET), the systemd ones and the socket-engine switch cleared first.</summary>
     public static KubegateProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(ExecutablePath)
@@ -87,7 +89,7 @@ internal sealed class KubegateProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var name in SystemdVariables)
+        foreach (var name in ClearedVariables)
         {
             info.Environment.Remove(name);
         }
