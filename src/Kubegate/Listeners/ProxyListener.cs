@@ -161,6 +161,9 @@ internal sealed partial class ProxyListener : IAsyncDisposable
         accepted.Blocking = false;
         var connection = new ProxyConnection(_context.Connections.NextId(), accepted, runtime, _context);
         _context.Connections.Add(connection);
-        ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);
+
+        // Started here rather than queued: it runs only until the upstream connect is in flight (a pick and a
+        // non-blocking connect), and a hand-off per connection would wake a pool thread that then spins for work.
+        _ = connection.RunAsync();
     }
 }

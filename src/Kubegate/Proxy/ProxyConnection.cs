@@ -19,7 +19,7 @@ namespace Kubegate.Proxy;
 /// and writes report errors as <see cref="SocketError"/> values. A FIN in one direction shuts down only that
 /// direction (half-close); a reset is passed on as a reset.
 /// </remarks>
-internal sealed partial class ProxyConnection : IThreadPoolWorkItem
+internal sealed partial class ProxyConnection
 {
     // 64 KiB: large enough that a bulk transfer costs one syscall pair per 64 KiB, small enough that thousands of
     // busy connections stay within a few hundred MiB. ArrayPool.Shared keeps per-core caches of this size.
@@ -96,8 +96,6 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
     public EndPoint? DownstreamLocalEndPoint { get; private set; }
 
     public ListenerRuntime Listener => _listener;
-
-    void IThreadPoolWorkItem.Execute() => _ = RunAsync();
 
     /// <summary>Runs the connection to its end; never throws.</summary>
     public async Task RunAsync()
