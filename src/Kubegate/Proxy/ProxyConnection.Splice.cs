@@ -17,6 +17,12 @@ internal sealed partial class ProxyConnection
 
         /// <summary>This socket or kernel cannot splice; nothing was read, so buffers can take over.</summary>
         Unsupported,
+
+        /// <summary>A copy round filled its buffer: the source is streaming, and splicing moves the rest.</summary>
+        Bulk,
+
+        /// <summary>A splice round drained the source having moved less than a buffer: messages again, not a stream.</summary>
+        WaitingLight,
     }
 
     /// <summary>What one synchronous burst of splice(2) calls ended with.</summary>
@@ -42,16 +48,17 @@ internal sealed partial class ProxyConnection
         if (pipe is null)
         {
             // Descriptor limit or splicing just switched off: this round copies through a buffer.
-            return await CopyRoundAsync(source, destination, toUpstream).ConfigureAwait(false);
+            return await CopyRoundAsync(source, destination, toUpstream, stopWhenFull: false).ConfigureAwait(false);
         }
 
         SpliceStatus status;
         SocketError error;
         byte[]? pending = null;
         var pendingLength = 0;
+        long moved = 0;
         try
         {
-            while ((status = SpliceBurst(source, destination, pipe, toUpstream, out error)) == SpliceStatus.Yield)
+            while ((status = SpliceBurst(source, destination, pipe, toUpstream, ref moved, out error)) == SpliceStatus.Yield)
             {
                 // A long transfer yields its thread now and then, as the buffer path does; the pipe is empty here.
                 await Task.Yield();
@@ -79,7 +86,7 @@ internal sealed partial class ProxyConnection
         switch (status)
         {
             case SpliceStatus.SourceDrained:
-                return RoundResult.Waiting;
+                return moved < BufferSize ? RoundResult.WaitingLight : RoundResult.Waiting;
             case SpliceStatus.EndOfStream:
                 OnEndOfStream(destination, toUpstream);
                 return RoundResult.Ended;
@@ -114,7 +121,7 @@ internal sealed partial class ProxyConnection
     /// close from another thread (idle timer, reset of the other direction) cannot free the descriptor numbers
     /// under the system calls; such a close shows up as EOF or an error instead.
     /// </summary>
-    private SpliceStatus SpliceBurst(Socket source, Socket destination, SplicePipe pipe, bool toUpstream, out SocketError error)
+    private SpliceStatus SpliceBurst(Socket source, Socket destination, SplicePipe pipe, bool toUpstream, ref long moved, out SocketError error)
     {
         error = SocketError.Success;
         var sourceHandle = source.SafeHandle;
@@ -133,8 +140,8 @@ internal sealed partial class ProxyConnection
             for (var reads = 0; reads < ReadsBeforeYield;)
             {
                 // The pipe is empty here, so EAGAIN can only mean the (non-blocking) socket has no data.
-                var moved = SpliceInterop.Splice(sourceFd, pipe.WriteFd, pipe.Capacity, flags);
-                if (moved < 0)
+                var read = SpliceInterop.Splice(sourceFd, pipe.WriteFd, pipe.Capacity, flags);
+                if (read < 0)
                 {
                     var errno = SpliceInterop.LastError;
                     if (errno == SpliceInterop.EINTR)
@@ -156,15 +163,16 @@ internal sealed partial class ProxyConnection
                     return SpliceStatus.Failed;
                 }
 
-                if (moved == 0)
+                if (read == 0)
                 {
                     return SpliceStatus.EndOfStream;
                 }
 
                 reads++;
-                pipe.Length = (int)moved;
+                moved += read;
+                pipe.Length = (int)read;
                 _lastActivity = _context.Connections.NowMilliseconds();
-                Account((int)moved, toUpstream);
+                Account((int)read, toUpstream);
 
                 while (pipe.Length > 0)
                 {

@@ -10,8 +10,9 @@ using Kubegate.Testing;
 namespace Kubegate.FunctionalTests.Proxy;
 
 /// <summary>
-/// The splice(2) relay (Linux): bytes go socket → pooled pipe → socket. Each test brings its own pipe pool and a
-/// counting buffer pool, so it can prove which path carried the bytes and that nothing is held afterwards.
+/// The splice(2) relay (Linux): a direction that streams (a read fills a whole buffer) goes socket → pooled pipe →
+/// socket; messages go through a pooled buffer. Each test brings its own pipe pool and a counting buffer pool, so it
+/// can prove which path carried the bytes and that nothing is held afterwards.
 /// </summary>
 [Collection(HeavyTestCollection.Name)]
 public class SpliceTests
@@ -53,7 +54,7 @@ public class SpliceTests
     }
 
     [SpliceFact]
-    public async Task Splice_IdleConnectionsAfterExchanges_HoldNoPipeAndNoBuffer()
+    public async Task Messages_IdleConnectionsAfterExchanges_CopiedAndHoldNoPipeAndNoBuffer()
     {
         const int Connections = 40;
         var pipes = new PipePool();
@@ -74,13 +75,11 @@ public class SpliceTests
                 Assert.Equal(message, await client.ReceiveExactlyAsync(message.Length));
             }
 
-            await Wait.UntilAsync(() => pipes.Rented == 0);
+            await Wait.UntilAsync(() => buffers.Outstanding == 0);
 
-            // Each exchange spliced both ways; no byte went through a buffer; pipes were reused, not remade.
-            Assert.True(pipes.TotalRented >= 2 * Connections, $"only {pipes.TotalRented} pipe rentals");
-            Assert.True(pipes.Created < pipes.TotalRented / 4, $"{pipes.Created} pipes made for {pipes.TotalRented} rentals");
-            Assert.Equal(pipes.Created, pipes.Pooled);
-            Assert.Equal(0, buffers.TotalRented);
+            // Messages are copied (cheaper than splicing them), and the buffers went back to the pool.
+            Assert.True(buffers.TotalRented >= 2 * Connections, $"only {buffers.TotalRented} buffer rentals");
+            Assert.Equal(0, pipes.TotalRented);
             Assert.Equal(Connections, server.Connections.Count);
 
             foreach (var client in clients)
@@ -89,7 +88,51 @@ public class SpliceTests
                 Assert.Equal("again"u8.ToArray(), await client.ReceiveExactlyAsync(5));
             }
 
-            await Wait.UntilAsync(() => pipes.Rented == 0);
+            await Wait.UntilAsync(() => buffers.Outstanding == 0);
+            Assert.Equal(0, pipes.TotalRented);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+
+        await Wait.UntilAsync(() => server.Connections.Count == 0);
+        Assert.Equal(0, buffers.BadReturns);
+    }
+
+    [SpliceFact]
+    public async Task Splice_StreamsOnManyConnections_PipesReusedAndNoneHeldWhenIdle()
+    {
+        const int Connections = 20;
+        var pipes = new PipePool();
+        var buffers = new CountingArrayPool();
+        await using var echo = new TcpEchoServer();
+        await using var server = new KubegateServer(TestConfig.Simple([echo.EndPoint]), new KubegateServerOptions { BufferPool = buffers, PipePool = pipes });
+        await server.StartAsync();
+        var endPoint = server.GetListenerEndPoint("l");
+        var clients = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < Connections; i++)
+            {
+                var client = await SocketTestExtensions.ConnectTcpAsync(endPoint);
+                clients.Add(client);
+
+                // More than a buffer's worth in one go: the relay sees a full read and splices the rest.
+                var data = RandomNumberGenerator.GetBytes(512 * 1024);
+                var receive = client.ReceiveExactlyAsync(data.Length);
+                await client.SendAllAsync(data);
+                Assert.Equal(data, await receive);
+            }
+
+            await Wait.UntilAsync(() => pipes.Rented == 0 && buffers.Outstanding == 0);
+            Assert.True(pipes.TotalRented >= 2 * Connections, $"only {pipes.TotalRented} pipe rentals");
+            Assert.True(pipes.Created < pipes.TotalRented / 4, $"{pipes.Created} pipes made for {pipes.TotalRented} rentals");
+            Assert.Equal(pipes.Created, pipes.Pooled);
+            Assert.Equal(Connections, server.Connections.Count);
         }
         finally
         {
@@ -102,6 +145,7 @@ public class SpliceTests
         await Wait.UntilAsync(() => server.Connections.Count == 0);
         Assert.Equal(0, pipes.Rented);
         Assert.Equal(0, pipes.BadReturns);
+        Assert.Equal(0, buffers.BadReturns);
     }
 
     [Fact]
@@ -165,8 +209,8 @@ public class SpliceTests
         Assert.Equal(clientClosesFirst ? before.Length : after.Length, closed.BytesReceived);
         Assert.Equal(clientClosesFirst ? after.Length : before.Length, closed.BytesSent);
         Assert.True(pipes.TotalRented > 0);
-        Assert.Equal(0, buffers.TotalRented);
         Assert.Equal(0, pipes.Rented);
+        Assert.Equal(0, buffers.Outstanding);
     }
 
     [SpliceTheory]
@@ -194,7 +238,7 @@ public class SpliceTests
         await Wait.ForStatAsync(server.Stats, "listener.127.0.0.1_0.downstream_cx_destroy", 1);
         Assert.True(pipes.TotalRented > 0);
         Assert.Equal(0, pipes.Rented);
-        Assert.Equal(0, buffers.TotalRented);
+        Assert.Equal(0, buffers.Outstanding);
         other.Dispose();
     }
 
