@@ -3,6 +3,7 @@
 
 ROOT        := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 DOTNET      ?= dotnet
+JOURNALCTL  ?= journalctl
 CONFIGURATION ?= Release
 OUT         := $(ROOT)/out
 KUBEGATE    := $(OUT)/kubegate
@@ -96,8 +97,9 @@ reload: ## systemctl reload kubegate: re-read every config file, connections sta
 status-service: ## systemctl status kubegate
 	@$(SUDO) systemctl status --no-pager --full $(SERVICE); status=$$?; [ $$status -le 3 ] # 3 = not running, still a status
 
-logs-service: ## Follow kubegate's journal (the access log is /var/log/kubegate/access.log)
-	$(SUDO) journalctl --unit $(SERVICE) --lines 100 --follow
+# Follows only on a terminal: piped or run from a script, it prints the lines and ends instead of blocking forever.
+logs-service: ## kubegate's journal: the last 100 lines, then follows it on a terminal (the access log is /var/log/kubegate/access.log)
+	@follow=; [ -t 1 ] && follow=--follow; set -x; $(SUDO) $(JOURNALCTL) --unit $(SERVICE) --lines 100 --no-pager $$follow
 
 uninstall-service: ## Stop and disable kubegate and remove its unit (binary, config and user stay)
 	@cd $(ROOT) && $(SUDO) env $(INSTALL_ENV) bash scripts/install.sh service-uninstall

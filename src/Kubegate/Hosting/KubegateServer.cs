@@ -120,6 +120,8 @@ internal sealed partial class KubegateServer : IAsyncDisposable
             await HealthWarmup.WaitAsync(Clusters.Clusters, _options.TimeProvider, _logger, cancellationToken).ConfigureAwait(false);
             BindFailures = await Listeners.ApplyAsync(snapshot).ConfigureAwait(false);
             Stats.Gauge("server.live").Set(1);
+            // Present from the start, as in Envoy: a scraper must see 0 (LIVE) before the drain turns it to 1.
+            Stats.Gauge("server.state").Set((long)ServerState.Live);
             _started = true;
             if (snapshot.Bootstrap.Admin?.Address is { } adminAddress && _admin is null)
             {

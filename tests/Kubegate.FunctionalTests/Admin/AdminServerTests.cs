@@ -97,6 +97,16 @@ public sealed class AdminServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stats_ServerStateIsLiveFromTheStart()
+    {
+        var (response, body) = await GetAsync("/stats?filter=%5Eserver%5C.(live%7Cstate)%24");
+
+        AssertText(response, HttpStatusCode.OK);
+        Assert.Contains("server.live: 1\n", body, StringComparison.Ordinal);
+        Assert.Contains("server.state: 0\n", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Stats_AfterOneProxiedConnection()
     {
         await ProxyOneConnectionAsync();

@@ -70,7 +70,7 @@ public class MakeHelpTests
     [InlineData("restart-service", "systemctl restart kubegate.service")]
     [InlineData("reload", "systemctl reload kubegate.service")]
     [InlineData("status-service", "systemctl status --no-pager --full kubegate.service")]
-    [InlineData("logs-service", "journalctl --unit kubegate.service --lines 100 --follow")]
+    [InlineData("logs-service", "journalctl --unit kubegate.service --lines 100 --no-pager")]
     [InlineData("install-service", "bash scripts/install.sh service-install")]
     [InlineData("uninstall-service", "bash scripts/install.sh service-uninstall")]
     public async Task ServiceTarget_FromRootAndExampleFolder_RunsTheSystemdCommand(string target, string command)
@@ -82,6 +82,37 @@ public class MakeHelpTests
 
             Assert.True(dryRun.ExitCode == 0, dryRun.ToString());
             Assert.Contains(command, dryRun.StandardOutput, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task LogsService_Piped_PrintsTheLinesAndEnds_OnATerminal_Follows()
+    {
+        // A stand-in journalctl that prints its arguments: this machine need not run systemd.
+        var directory = Directory.CreateTempSubdirectory("kubegate-logs-");
+        try
+        {
+            var journalctl = Path.Combine(directory.FullName, "journalctl");
+            await File.WriteAllTextAsync(journalctl, "#!/bin/sh\necho \"journalctl $*\"\n");
+            File.SetUnixFileMode(journalctl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+            var piped = await Make.RunAsync(KubegateProcess.RepositoryRoot, "logs-service", "SUDO=", "JOURNALCTL=" + journalctl);
+            Assert.True(piped.ExitCode == 0, piped.ToString());
+            Assert.Contains("journalctl --unit kubegate.service --lines 100 --no-pager\n", piped.StandardOutput, StringComparison.Ordinal);
+            Assert.DoesNotContain("--follow", piped.StandardOutput, StringComparison.Ordinal);
+
+            // script(1) gives make a terminal as stdout, as when an operator types the command.
+            var terminal = await ToolRun.RunAsync(
+                "script", KubegateProcess.RepositoryRoot,
+                ["-qec", $"make --no-print-directory logs-service SUDO= JOURNALCTL={journalctl}", "/dev/null"],
+                Make.DefaultTimeout);
+            Assert.True(terminal.ExitCode == 0, terminal.ToString());
+            Assert.Contains("journalctl --unit kubegate.service --lines 100 --no-pager --follow", terminal.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
         }
     }
 

@@ -82,7 +82,7 @@ public partial class SystemdUnitTests : IDisposable
         Assert.InRange(Seconds(unit["WatchdogSec"]), 10, 120);
         Assert.Equal("/usr/local/bin/kubegate --mode validate -c /etc/kubegate/envoy.yaml", unit["ExecStartPre"]);
         Assert.StartsWith("/usr/local/bin/kubegate -c /etc/kubegate/envoy.yaml ", unit["ExecStart"], StringComparison.Ordinal);
-        Assert.Equal("/bin/kill -HUP $MAINPID", unit["ExecReload"]);
+        Assert.Equal("/bin/sh -c 'kill -HUP \"$MAINPID\" && sleep 1'", unit["ExecReload"]);
         Assert.Equal("on-failure", unit["Restart"]);
         Assert.Equal("SIGTERM", unit["KillSignal"]);
         Assert.Equal("kubegate", unit["User"]);
