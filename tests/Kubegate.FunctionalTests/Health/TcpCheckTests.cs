@@ -32,6 +32,26 @@ public class TcpCheckTests
     }
 
     [Fact]
+    public async Task ConnectOnly_HostNeverPasses_ItsFirstFailureIsAWarningAndTheRestAreNot()
+    {
+        var dead = DeadEndPoint.Create();
+        await using var live = new TcpEchoServer();
+        var logs = new Reload.LogCollector();
+        var snapshot = TestConfig.Simple([dead, live.EndPoint], cluster: c => c with { HealthChecks = [Check(new TcpHealthCheckConfig())] });
+        await using var server = new Kubegate.Hosting.KubegateServer(snapshot, loggerFactory: logs);
+        await server.StartAsync();
+
+        // A host that never passed makes no healthy → unhealthy transition, so without this line nothing in the log
+        // would say why it takes no traffic.
+        await Wait.UntilAsync(() => server.Stats.GetValue("cluster.c.health_check.failure") >= 3);
+        var warnings = logs.Lines.Where(l => l.Contains($"health check of {dead} failed", StringComparison.Ordinal)).ToList();
+        var warning = Assert.Single(warnings);
+        Assert.Contains("Warning: cluster c: health check of", warning, StringComparison.Ordinal);
+        Assert.Contains("connection refused", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(logs.Lines, l => l.Contains($"health check of {live.EndPoint} failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task SendReceive_ExpectedBlocksInOrder_Healthy_WrongAnswerTimesOut()
     {
         await using var echo = new TcpEchoServer();

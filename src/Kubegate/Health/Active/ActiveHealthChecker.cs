@@ -314,7 +314,10 @@ internal sealed partial class ActiveHealthChecker : IDisposable
             Stats.PassiveFailure.Increment();
         }
 
-        Log.CheckFailed(_logger, Config.AlwaysLogHealthCheckFailures ? LogLevel.Warning : LogLevel.Debug, _clusterConfig.Name, host.AddressText, typeName, result.Reason ?? string.Empty);
+        // A host's first check is a warning when it fails: a host that never passes makes no unhealthy transition to
+        // log (it starts unhealthy), and the operator must still learn why it takes no traffic.
+        var level = Config.AlwaysLogHealthCheckFailures || session.FirstCheck ? LogLevel.Warning : LogLevel.Debug;
+        Log.CheckFailed(_logger, level, _clusterConfig.Name, host.AddressText, typeName, result.Reason ?? string.Empty);
         if (becameUnhealthy)
         {
             Log.HostUnhealthy(_logger, _clusterConfig.Name, host.AddressText, reason);
