@@ -121,8 +121,8 @@ public class SpliceTests
                 var client = await SocketTestExtensions.ConnectTcpAsync(endPoint);
                 clients.Add(client);
 
-                // More than a buffer's worth in one go: the relay sees a full read and splices the rest.
-                var data = RandomNumberGenerator.GetBytes(512 * 1024);
+                // Far more than a buffer's worth in one go: the relay sees a full read and splices the rest.
+                var data = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
                 var receive = client.ReceiveExactlyAsync(data.Length);
                 await client.SendAllAsync(data);
                 Assert.Equal(data, await receive);
@@ -227,9 +227,12 @@ public class SpliceTests
         var accepted = await upstream.AcceptAsync();
         var (resetting, other) = upstreamResets ? (accepted, client) : (client, accepted);
 
-        var data = RandomNumberGenerator.GetBytes(100_000);
+        // A stream, not a message: 4 MiB arrive faster than the relay forwards them, so its reads fill whole buffers
+        // and it splices.
+        var data = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+        var receive = other.ReceiveExactlyAsync(data.Length);
         await resetting.SendAllAsync(data);
-        Assert.Equal(data, await other.ReceiveExactlyAsync(data.Length));
+        Assert.Equal(data, await receive);
         resetting.Reset();
 
         var result = await other.ReceiveUntilClosedAsync();
