@@ -57,95 +57,58 @@ public class SpliceTests
     public async Task Messages_IdleConnectionsAfterExchanges_CopiedAndHoldNoPipeAndNoBuffer()
     {
         const int Connections = 40;
-        var pipes = new PipePool();
-        var buffers = new CountingArrayPool();
-        await using var echo = new TcpEchoServer();
-        await using var server = new KubegateServer(TestConfig.Simple([echo.EndPoint]), new KubegateServerOptions { BufferPool = buffers, PipePool = pipes });
-        await server.StartAsync();
-        var endPoint = server.GetListenerEndPoint("l");
-        var clients = new List<Socket>();
-        try
+        await using var relay = await EchoRelay.StartAsync();
+        await relay.OpenAsync(Connections, async (client, i) =>
         {
-            for (var i = 0; i < Connections; i++)
-            {
-                var client = await SocketTestExtensions.ConnectTcpAsync(endPoint);
-                clients.Add(client);
-                var message = Encoding.ASCII.GetBytes($"message {i}");
-                await client.SendAllAsync(message);
-                Assert.Equal(message, await client.ReceiveExactlyAsync(message.Length));
-            }
+            var message = Encoding.ASCII.GetBytes($"message {i}");
+            await client.SendAllAsync(message);
+            Assert.Equal(message, await client.ReceiveExactlyAsync(message.Length));
+        });
 
-            await Wait.UntilAsync(() => buffers.Outstanding == 0);
+        await Wait.UntilAsync(() => relay.Buffers.Outstanding == 0);
 
-            // Messages are copied (cheaper than splicing them), and the buffers went back to the pool.
-            Assert.True(buffers.TotalRented >= 2 * Connections, $"only {buffers.TotalRented} buffer rentals");
-            Assert.Equal(0, pipes.TotalRented);
-            Assert.Equal(Connections, server.Connections.Count);
+        // Messages are copied (cheaper than splicing them), and the buffers went back to the pool.
+        Assert.True(relay.Buffers.TotalRented >= 2 * Connections, $"only {relay.Buffers.TotalRented} buffer rentals");
+        Assert.Equal(0, relay.Pipes.TotalRented);
+        Assert.Equal(Connections, relay.Server.Connections.Count);
 
-            foreach (var client in clients)
-            {
-                await client.SendAllAsync("again"u8.ToArray());
-                Assert.Equal("again"u8.ToArray(), await client.ReceiveExactlyAsync(5));
-            }
-
-            await Wait.UntilAsync(() => buffers.Outstanding == 0);
-            Assert.Equal(0, pipes.TotalRented);
-        }
-        finally
+        foreach (var client in relay.Clients)
         {
-            foreach (var client in clients)
-            {
-                client.Dispose();
-            }
+            await client.SendAllAsync("again"u8.ToArray());
+            Assert.Equal("again"u8.ToArray(), await client.ReceiveExactlyAsync(5));
         }
 
-        await Wait.UntilAsync(() => server.Connections.Count == 0);
-        Assert.Equal(0, buffers.BadReturns);
+        await Wait.UntilAsync(() => relay.Buffers.Outstanding == 0);
+        Assert.Equal(0, relay.Pipes.TotalRented);
+
+        await relay.CloseClientsAsync();
+        Assert.Equal(0, relay.Buffers.BadReturns);
     }
 
     [SpliceFact]
     public async Task Splice_StreamsOnManyConnections_PipesReusedAndNoneHeldWhenIdle()
     {
         const int Connections = 20;
-        var pipes = new PipePool();
-        var buffers = new CountingArrayPool();
-        await using var echo = new TcpEchoServer();
-        await using var server = new KubegateServer(TestConfig.Simple([echo.EndPoint]), new KubegateServerOptions { BufferPool = buffers, PipePool = pipes });
-        await server.StartAsync();
-        var endPoint = server.GetListenerEndPoint("l");
-        var clients = new List<Socket>();
-        try
+        await using var relay = await EchoRelay.StartAsync();
+        await relay.OpenAsync(Connections, async (client, _) =>
         {
-            for (var i = 0; i < Connections; i++)
-            {
-                var client = await SocketTestExtensions.ConnectTcpAsync(endPoint);
-                clients.Add(client);
+            // Far more than a buffer's worth in one go: the relay sees a full read and splices the rest.
+            var data = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
+            var receive = client.ReceiveExactlyAsync(data.Length);
+            await client.SendAllAsync(data);
+            Assert.Equal(data, await receive);
+        });
 
-                // Far more than a buffer's worth in one go: the relay sees a full read and splices the rest.
-                var data = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
-                var receive = client.ReceiveExactlyAsync(data.Length);
-                await client.SendAllAsync(data);
-                Assert.Equal(data, await receive);
-            }
+        await Wait.UntilAsync(() => relay.Pipes.Rented == 0 && relay.Buffers.Outstanding == 0);
+        Assert.True(relay.Pipes.TotalRented >= 2 * Connections, $"only {relay.Pipes.TotalRented} pipe rentals");
+        Assert.True(relay.Pipes.Created < relay.Pipes.TotalRented / 4, $"{relay.Pipes.Created} pipes made for {relay.Pipes.TotalRented} rentals");
+        Assert.Equal(relay.Pipes.Created, relay.Pipes.Pooled);
+        Assert.Equal(Connections, relay.Server.Connections.Count);
 
-            await Wait.UntilAsync(() => pipes.Rented == 0 && buffers.Outstanding == 0);
-            Assert.True(pipes.TotalRented >= 2 * Connections, $"only {pipes.TotalRented} pipe rentals");
-            Assert.True(pipes.Created < pipes.TotalRented / 4, $"{pipes.Created} pipes made for {pipes.TotalRented} rentals");
-            Assert.Equal(pipes.Created, pipes.Pooled);
-            Assert.Equal(Connections, server.Connections.Count);
-        }
-        finally
-        {
-            foreach (var client in clients)
-            {
-                client.Dispose();
-            }
-        }
-
-        await Wait.UntilAsync(() => server.Connections.Count == 0);
-        Assert.Equal(0, pipes.Rented);
-        Assert.Equal(0, pipes.BadReturns);
-        Assert.Equal(0, buffers.BadReturns);
+        await relay.CloseClientsAsync();
+        Assert.Equal(0, relay.Pipes.Rented);
+        Assert.Equal(0, relay.Pipes.BadReturns);
+        Assert.Equal(0, relay.Buffers.BadReturns);
     }
 
     [Fact]
@@ -263,5 +226,66 @@ public class SpliceTests
         }
 
         return (length, hash.GetHashAndReset());
+    }
+
+    /// <summary>An echo upstream behind a server with the test's own pools, and clients kept open through it.</summary>
+    private sealed class EchoRelay : IAsyncDisposable
+    {
+        private readonly TcpEchoServer _echo = new();
+
+        private EchoRelay()
+        {
+            Server = new KubegateServer(TestConfig.Simple([_echo.EndPoint]), new KubegateServerOptions { BufferPool = Buffers, PipePool = Pipes });
+        }
+
+        public PipePool Pipes { get; } = new();
+
+        public CountingArrayPool Buffers { get; } = new();
+
+        public KubegateServer Server { get; }
+
+        public List<Socket> Clients { get; } = [];
+
+        public static async Task<EchoRelay> StartAsync()
+        {
+            var relay = new EchoRelay();
+            await relay.Server.StartAsync();
+            return relay;
+        }
+
+        /// <summary>Opens <paramref name="count"/> clients one after the other, each doing its exchange once.</summary>
+        public async Task OpenAsync(int count, Func<Socket, int, Task> exchange)
+        {
+            var endPoint = Server.GetListenerEndPoint("l");
+            for (var i = 0; i < count; i++)
+            {
+                var client = await SocketTestExtensions.ConnectTcpAsync(endPoint);
+                Clients.Add(client);
+                await exchange(client, i);
+            }
+        }
+
+        /// <summary>Closes every client and waits until the relay has closed their connections.</summary>
+        public async Task CloseClientsAsync()
+        {
+            foreach (var client in Clients)
+            {
+                client.Dispose();
+            }
+
+            Clients.Clear();
+            await Wait.UntilAsync(() => Server.Connections.Count == 0);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var client in Clients)
+            {
+                client.Dispose();
+            }
+
+            await Server.DisposeAsync();
+            await _echo.DisposeAsync();
+        }
     }
 }
