@@ -7,54 +7,166 @@ namespace Kubegate.Proxy;
 internal sealed partial class ProxyConnection
 {
     /// <summary>
-    /// Relays one direction until its source sends FIN (then shuts down only the destination's send side) or
-    /// either side fails (then resets both). Each round starts when data is there: it splices through a pooled pipe
-    /// (Linux) or copies through a pooled buffer, and returns the pipe or buffer before waiting again, so a
-    /// connection that is idle in this direction holds neither.
+    /// Starts relaying both ways; the last direction to end closes the connection. Each direction relays until its
+    /// source sends FIN (then shuts down only the destination's send side) or either side fails (then resets both).
     /// </summary>
-    private async Task CopyAsync(Socket source, Socket destination, SocketAwaitableEventArgs waitArgs, bool toUpstream)
+    private void StartRelay()
     {
-        var pipes = _context.PipePool;
-        var splice = pipes.IsEnabled;
+        _upstreamReceive ??= new SocketAwaitableEventArgs();
+        _spliceToUpstream = _spliceToDownstream = _context.PipePool.IsEnabled;
+        Volatile.Write(ref _openDirections, 2);
+        Relay(toUpstream: true, wait: null);
+        Relay(toUpstream: false, wait: null);
+    }
+
+    void IDataReadyHandler.OnDataReady(SocketAwaitableEventArgs args, SocketOperationResult result) =>
+        Relay(ReferenceEquals(args, _downstreamReceive), result);
+
+    /// <summary>
+    /// Runs one direction for as long as its steps complete at once: wait for data (<paramref name="wait"/> is its
+    /// result, null when a wait must start), then one round that splices through a pooled pipe (Linux) or copies
+    /// through a pooled buffer and returns it before waiting again. Returns when a wait or a round is pending;
+    /// its completion resumes here. While waiting, a direction holds no buffer, pipe or state machine: only its
+    /// receive args, whose completion calls <see cref="IDataReadyHandler.OnDataReady"/>.
+    /// </summary>
+    private void Relay(bool toUpstream, SocketOperationResult? wait, RoundResult round = RoundResult.Waiting)
+    {
         try
         {
+            var source = toUpstream ? _downstream : _upstream!;
+            var waitArgs = toUpstream ? _downstreamReceive : _upstreamReceive!;
             while (true)
             {
-                var wait = await waitArgs.WaitForDataAsync(source).ConfigureAwait(false);
-                if (!wait.Succeeded)
+                if (wait is { } ready)
                 {
-                    OnTransferError(wait.Error);
-                    return;
-                }
-
-                // The ClientHello of an access-logged connection must be seen in user space: buffers until it was.
-                if (splice && !(toUpstream && _inspectClientHello))
-                {
-                    var spliced = await SpliceRoundAsync(source, destination, pipes, toUpstream).ConfigureAwait(false);
-                    if (spliced == RoundResult.Ended)
+                    if (!ready.Succeeded)
                     {
+                        OnTransferError(ready.Error);
+                        break;
+                    }
+
+                    var pending = RelayRoundAsync(source, toUpstream ? _upstream! : _downstream, toUpstream);
+                    if (!pending.IsCompleted)
+                    {
+                        AwaitRound(pending, toUpstream);
                         return;
                     }
 
-                    if (spliced == RoundResult.Waiting)
-                    {
-                        continue;
-                    }
-
-                    // Unsupported: the pipe was empty (every byte read so far went out), so buffers take over safely.
-                    splice = false;
+                    round = pending.GetAwaiter().GetResult();
                 }
 
-                if (await CopyRoundAsync(source, destination, toUpstream).ConfigureAwait(false) == RoundResult.Ended)
+                if (round == RoundResult.Ended)
                 {
+                    break;
+                }
+
+                if (waitArgs.WaitForData(source, this, out var next))
+                {
+                    // Pending: its completion resumes this direction.
                     return;
                 }
+
+                wait = next;
             }
         }
         catch (ObjectDisposedException)
         {
             // The other direction, the idle timer or shutdown closed the sockets while this one was mid-read.
         }
+        catch (Exception ex)
+        {
+            // Not expected; without an awaiting task to carry it, pass it on as a reset and log it.
+            Log.ConnectionFailed(_context.Logger, Id, ex.Message);
+            Abort(CloseReason.Reset);
+        }
+
+        EndDirection();
+    }
+
+    /// <summary>A round is waiting (backpressure, yield): resumes the direction when it completes, allocating nothing.</summary>
+    private void AwaitRound(ValueTask<RoundResult> pending, bool toUpstream)
+    {
+        Action resume;
+        if (toUpstream)
+        {
+            _pendingRoundToUpstream = pending;
+            resume = _resumeToUpstream ??= () => OnRoundCompleted(toUpstream: true);
+        }
+        else
+        {
+            _pendingRoundToDownstream = pending;
+            resume = _resumeToDownstream ??= () => OnRoundCompleted(toUpstream: false);
+        }
+
+        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(resume);
+    }
+
+    private void OnRoundCompleted(bool toUpstream)
+    {
+        ValueTask<RoundResult> pending;
+        if (toUpstream)
+        {
+            pending = _pendingRoundToUpstream;
+            _pendingRoundToUpstream = default;
+        }
+        else
+        {
+            pending = _pendingRoundToDownstream;
+            _pendingRoundToDownstream = default;
+        }
+
+        RoundResult round;
+        try
+        {
+            round = pending.GetAwaiter().GetResult();
+        }
+        catch (ObjectDisposedException)
+        {
+            round = RoundResult.Ended;
+        }
+        catch (Exception ex)
+        {
+            Log.ConnectionFailed(_context.Logger, Id, ex.Message);
+            Abort(CloseReason.Reset);
+            round = RoundResult.Ended;
+        }
+
+        Relay(toUpstream, wait: null, round);
+    }
+
+    private void EndDirection()
+    {
+        if (Interlocked.Decrement(ref _openDirections) == 0)
+        {
+            Close();
+        }
+    }
+
+    /// <summary>One relay round, started once the source has data.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RoundResult> RelayRoundAsync(Socket source, Socket destination, bool toUpstream)
+    {
+        // The ClientHello of an access-logged connection must be seen in user space: buffers until it was.
+        if ((toUpstream ? _spliceToUpstream : _spliceToDownstream) && !(toUpstream && _inspectClientHello))
+        {
+            var spliced = await SpliceRoundAsync(source, destination, _context.PipePool, toUpstream).ConfigureAwait(false);
+            if (spliced != RoundResult.Unsupported)
+            {
+                return spliced;
+            }
+
+            // Unsupported: the pipe was empty (every byte read so far went out), so buffers take over safely.
+            if (toUpstream)
+            {
+                _spliceToUpstream = false;
+            }
+            else
+            {
+                _spliceToDownstream = false;
+            }
+        }
+
+        return await CopyRoundAsync(source, destination, toUpstream).ConfigureAwait(false);
     }
 
     /// <summary>

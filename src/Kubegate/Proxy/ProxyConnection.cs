@@ -19,7 +19,7 @@ namespace Kubegate.Proxy;
 /// and writes report errors as <see cref="SocketError"/> values. A FIN in one direction shuts down only that
 /// direction (half-close); a reset is passed on as a reset.
 /// </remarks>
-internal sealed partial class ProxyConnection : IThreadPoolWorkItem
+internal sealed partial class ProxyConnection : IThreadPoolWorkItem, IDataReadyHandler
 {
     // 64 KiB: large enough that a bulk transfer costs one syscall pair per 64 KiB, small enough that thousands of
     // busy connections stay within a few hundred MiB. ArrayPool.Shared keeps per-core caches of this size.
@@ -45,6 +45,15 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
     private int _closeState;
     private CloseReason _closeReason;
     private long _upstreamConnectedAt; // upstream connect success time (ConnectionManager ms clock), for upstream_cx_length_ms
+
+    // The relay's state per direction: no state machine waits while a direction is idle (see Relay).
+    private int _openDirections;
+    private bool _spliceToUpstream;
+    private bool _spliceToDownstream;
+    private ValueTask<RoundResult> _pendingRoundToUpstream;
+    private ValueTask<RoundResult> _pendingRoundToDownstream;
+    private Action? _resumeToUpstream;
+    private Action? _resumeToDownstream;
 
     public ProxyConnection(long id, Socket downstream, ListenerRuntime listener, ProxyContext context)
     {
@@ -99,11 +108,15 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
 
     void IThreadPoolWorkItem.Execute() => _ = RunAsync();
 
-    /// <summary>Runs the connection to its end; never throws.</summary>
+    /// <summary>
+    /// Sets the connection up and starts the relay, which runs it to its end (the last direction to end closes it);
+    /// never throws.
+    /// </summary>
     public async Task RunAsync()
     {
         var stats = _listener.TcpProxyStats;
         stats.DownstreamCxTotal.Increment();
+        var relaying = false;
         try
         {
             DownstreamRemoteEndPoint = _downstream.RemoteEndPoint;
@@ -124,13 +137,9 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
                 return;
             }
 
-            var upstream = _upstream!;
             OnUpstreamConnectedForAccessLog();
-            _upstreamReceive ??= new SocketAwaitableEventArgs();
-            var toUpstream = CopyAsync(_downstream, upstream, _downstreamReceive, toUpstream: true);
-            var toDownstream = CopyAsync(upstream, _downstream, _upstreamReceive, toUpstream: false);
-            await toUpstream.ConfigureAwait(false);
-            await toDownstream.ConfigureAwait(false);
+            relaying = true;
+            StartRelay();
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -139,7 +148,10 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem
         }
         finally
         {
-            Close();
+            if (!relaying)
+            {
+                Close();
+            }
         }
     }
 
