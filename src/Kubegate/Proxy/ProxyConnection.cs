@@ -200,9 +200,39 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem, IDataReadyH
             ConnectAttempts = attempt;
             _host = host;
             var connectStart = _context.Connections.NowMilliseconds();
-            var (socket, result, timedOut) = await ConnectAsync(host, config, clusterStats).ConfigureAwait(false);
-            if (result == SocketError.Success)
+            // The connect is inline rather than in a method of its own: every connection suspends here, and each
+            // async method that suspends leaves a state-machine box behind as garbage among the connection's
+            // long-lived objects.
+            var socket = CreateUpstreamSocket(host, config, clusterStats);
+            var args = _upstreamReceive ??= new SocketAwaitableEventArgs();
+            SocketOperationResult connected;
+            bool timedOut;
+            using (var timeout = new CancellationTokenSource(config.ConnectTimeout, _context.Time))
             {
+                // Disposing the socket is what aborts a pending connect on every platform; the operation then
+                // completes with OperationAborted, and the token tells a timeout from any other failure.
+                var registration = timeout.Token.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
+                try
+                {
+                    connected = await args.ConnectAsync(socket, host.EndPoint).ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The timeout fired before the connect was even issued (a stalled thread): the same as a timeout.
+                    connected = new SocketOperationResult(0, SocketError.OperationAborted);
+                }
+                finally
+                {
+                    await registration.DisposeAsync().ConfigureAwait(false);
+                }
+
+                timedOut = timeout.IsCancellationRequested;
+            }
+
+            var result = timedOut ? SocketError.TimedOut : connected.Error;
+            if (connected.Succeeded && !timedOut)
+            {
+                socket.Blocking = false;
                 _upstreamConnectedAt = _context.Connections.NowMilliseconds();
                 clusterStats.UpstreamCxConnectMs.Record(_upstreamConnectedAt - connectStart);
                 cluster.Health?.OnConnectResult(host, UpstreamConnectResult.Success);
@@ -210,6 +240,12 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem, IDataReadyH
                 _lastActivity = _upstreamConnectedAt;
                 return true;
             }
+
+            socket.Dispose();
+
+            // The args were bound to the failed socket; a fresh one serves the next attempt.
+            args.Dispose();
+            _upstreamReceive = null;
 
             ResponseFlags |= ResponseFlags.UpstreamConnectionFailure;
             UpstreamFailureReason = timedOut ? null : "delayed_connect_error:_" + FailureText(result);
@@ -259,10 +295,9 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem, IDataReadyH
         return host;
     }
 
-    private async ValueTask<(Socket Socket, SocketError Result, bool TimedOut)> ConnectAsync(EndpointState host, ClusterConfig config, Stats.ClusterStats clusterStats)
+    private static Socket CreateUpstreamSocket(EndpointState host, ClusterConfig config, Stats.ClusterStats clusterStats)
     {
-        var endPoint = host.EndPoint;
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var socket = new Socket(host.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         socket.NoDelay = true;
         if (config.TcpKeepalive is { } keepalive)
         {
@@ -274,41 +309,7 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem, IDataReadyH
         clusterStats.UpstreamCxActive.Increment();
         clusterStats.UpstreamRqTotal.Increment();
         clusterStats.UpstreamRqActive.Increment();
-
-        var args = _upstreamReceive ??= new SocketAwaitableEventArgs();
-        using var timeout = new CancellationTokenSource(config.ConnectTimeout, _context.Time);
-
-        // Disposing the socket is what aborts a pending connect on every platform; the operation then completes
-        // with OperationAborted, and the token tells a timeout from any other failure.
-        var registration = timeout.Token.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
-        SocketOperationResult result;
-        try
-        {
-            result = await args.ConnectAsync(socket, endPoint).ConfigureAwait(false);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The timeout fired before the connect was even issued (a stalled thread): the same as a timeout.
-            result = new SocketOperationResult(0, SocketError.OperationAborted);
-        }
-        finally
-        {
-            await registration.DisposeAsync().ConfigureAwait(false);
-        }
-
-        var timedOut = timeout.IsCancellationRequested;
-        if (!result.Succeeded || timedOut)
-        {
-            socket.Dispose();
-
-            // The args were bound to the failed socket; a fresh one serves the next attempt.
-            args.Dispose();
-            _upstreamReceive = null;
-            return (socket, timedOut ? SocketError.TimedOut : result.Error, timedOut);
-        }
-
-        socket.Blocking = false;
-        return (socket, SocketError.Success, false);
+        return socket;
     }
 
     private static void ApplyKeepalive(Socket socket, TcpKeepaliveConfig keepalive)
