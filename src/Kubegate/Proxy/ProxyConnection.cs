@@ -109,14 +109,13 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem, IDataReadyH
     void IThreadPoolWorkItem.Execute() => _ = RunAsync();
 
     /// <summary>
-    /// Sets the connection up and starts the relay, which runs it to its end (the last direction to end closes it);
-    /// never throws.
+    /// Sets the connection up, connects upstream and starts the relay, which runs the connection to its end (the
+    /// last direction to end closes it); never throws.
     /// </summary>
-    public async Task RunAsync()
+    public Task RunAsync()
     {
         var stats = _listener.TcpProxyStats;
         stats.DownstreamCxTotal.Increment();
-        var relaying = false;
         try
         {
             DownstreamRemoteEndPoint = _downstream.RemoteEndPoint;
@@ -127,32 +126,19 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem, IDataReadyH
                 WriteStartAccessLog();
             }
 
-            if (!ResolveCluster(out var cluster))
+            if (ResolveCluster(out var cluster))
             {
-                return;
+                return ConnectAndRelayAsync(cluster);
             }
-
-            if (!await ConnectUpstreamAsync(cluster).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            OnUpstreamConnectedForAccessLog();
-            relaying = true;
-            StartRelay();
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             // Only reachable when the socket was torn down underneath a setup call (shutdown, abort).
             Log.ConnectionFailed(_context.Logger, Id, ex.Message);
         }
-        finally
-        {
-            if (!relaying)
-            {
-                Close();
-            }
-        }
+
+        Close();
+        return Task.CompletedTask;
     }
 
     private bool ResolveCluster(out ClusterState cluster)
@@ -171,107 +157,129 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem, IDataReadyH
         return true;
     }
 
-    private async ValueTask<bool> ConnectUpstreamAsync(ClusterState cluster)
+    /// <summary>
+    /// Connects upstream (retrying on another host) and starts the relay. The only asynchronous method of the
+    /// setup: each one that suspends (every connection suspends in its connect) leaves a state-machine box behind
+    /// as garbage among the connection's long-lived objects.
+    /// </summary>
+    private async Task ConnectAndRelayAsync(ClusterState cluster)
     {
-        var config = cluster.Config;
-        var clusterStats = cluster.Stats;
-        var maxAttempts = Math.Max(1, _listener.TcpProxy.MaxConnectAttempts);
-        EndpointState[]? tried = null;
-
-        for (var attempt = 1; attempt <= maxAttempts; attempt++)
+        var relaying = false;
+        try
         {
-            if (clusterStats.UpstreamCxActive.Value >= config.MaxConnections)
-            {
-                ResponseFlags |= ResponseFlags.UpstreamOverflow;
-                clusterStats.UpstreamCxOverflow.Increment();
-                Log.UpstreamOverflow(_context.Logger, Id, cluster.Name, config.MaxConnections);
-                return false;
-            }
+            var config = cluster.Config;
+            var clusterStats = cluster.Stats;
+            var maxAttempts = Math.Max(1, _listener.TcpProxy.MaxConnectAttempts);
+            EndpointState[]? tried = null;
 
-            var host = PickHost(cluster, tried, attempt - 1);
-            if (host is null)
+            for (var attempt = 1; attempt <= maxAttempts; attempt++)
             {
-                ResponseFlags |= ResponseFlags.NoHealthyUpstream;
-                clusterStats.UpstreamCxNoneHealthy.Increment();
-                Log.NoHealthyUpstream(_context.Logger, Id, cluster.Name);
-                return false;
-            }
-
-            ConnectAttempts = attempt;
-            _host = host;
-            var connectStart = _context.Connections.NowMilliseconds();
-            // The connect is inline rather than in a method of its own: every connection suspends here, and each
-            // async method that suspends leaves a state-machine box behind as garbage among the connection's
-            // long-lived objects.
-            var socket = CreateUpstreamSocket(host, config, clusterStats);
-            var args = _upstreamReceive ??= new SocketAwaitableEventArgs();
-            SocketOperationResult connected;
-            bool timedOut;
-            using (var timeout = new CancellationTokenSource(config.ConnectTimeout, _context.Time))
-            {
-                // Disposing the socket is what aborts a pending connect on every platform; the operation then
-                // completes with OperationAborted, and the token tells a timeout from any other failure.
-                var registration = timeout.Token.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
-                try
+                if (clusterStats.UpstreamCxActive.Value >= config.MaxConnections)
                 {
-                    connected = await args.ConnectAsync(socket, host.EndPoint).ConfigureAwait(false);
-                }
-                catch (ObjectDisposedException)
-                {
-                    // The timeout fired before the connect was even issued (a stalled thread): the same as a timeout.
-                    connected = new SocketOperationResult(0, SocketError.OperationAborted);
-                }
-                finally
-                {
-                    await registration.DisposeAsync().ConfigureAwait(false);
+                    ResponseFlags |= ResponseFlags.UpstreamOverflow;
+                    clusterStats.UpstreamCxOverflow.Increment();
+                    Log.UpstreamOverflow(_context.Logger, Id, cluster.Name, config.MaxConnections);
+                    return;
                 }
 
-                timedOut = timeout.IsCancellationRequested;
+                var host = PickHost(cluster, tried, attempt - 1);
+                if (host is null)
+                {
+                    ResponseFlags |= ResponseFlags.NoHealthyUpstream;
+                    clusterStats.UpstreamCxNoneHealthy.Increment();
+                    Log.NoHealthyUpstream(_context.Logger, Id, cluster.Name);
+                    return;
+                }
+
+                ConnectAttempts = attempt;
+                _host = host;
+                var connectStart = _context.Connections.NowMilliseconds();
+                // Inline rather than a method of its own: see the summary.
+                var socket = CreateUpstreamSocket(host, config, clusterStats);
+                var args = _upstreamReceive ??= new SocketAwaitableEventArgs();
+                SocketOperationResult connected;
+                bool timedOut;
+                using (var timeout = new CancellationTokenSource(config.ConnectTimeout, _context.Time))
+                {
+                    // Disposing the socket is what aborts a pending connect on every platform; the operation then
+                    // completes with OperationAborted, and the token tells a timeout from any other failure.
+                    var registration = timeout.Token.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
+                    try
+                    {
+                        connected = await args.ConnectAsync(socket, host.EndPoint).ConfigureAwait(false);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The timeout fired before the connect was even issued (a stalled thread): the same as a timeout.
+                        connected = new SocketOperationResult(0, SocketError.OperationAborted);
+                    }
+                    finally
+                    {
+                        await registration.DisposeAsync().ConfigureAwait(false);
+                    }
+
+                    timedOut = timeout.IsCancellationRequested;
+                }
+
+                var result = timedOut ? SocketError.TimedOut : connected.Error;
+                if (connected.Succeeded && !timedOut)
+                {
+                    socket.Blocking = false;
+                    _upstreamConnectedAt = _context.Connections.NowMilliseconds();
+                    clusterStats.UpstreamCxConnectMs.Record(_upstreamConnectedAt - connectStart);
+                    cluster.Health?.OnConnectResult(host, UpstreamConnectResult.Success);
+                    _upstream = socket;
+                    _lastActivity = _upstreamConnectedAt;
+                    OnUpstreamConnectedForAccessLog();
+                    relaying = true;
+                    StartRelay();
+                    return;
+                }
+
+                socket.Dispose();
+
+                // The args were bound to the failed socket; a fresh one serves the next attempt.
+                args.Dispose();
+                _upstreamReceive = null;
+
+                ResponseFlags |= ResponseFlags.UpstreamConnectionFailure;
+                UpstreamFailureReason = timedOut ? null : "delayed_connect_error:_" + FailureText(result);
+                clusterStats.UpstreamCxConnectFail.Increment();
+                if (timedOut)
+                {
+                    clusterStats.UpstreamCxConnectTimeout.Increment();
+                }
+
+                host.OnConnectFailed(timedOut);
+                cluster.Health?.OnConnectResult(host, timedOut ? UpstreamConnectResult.Timeout : UpstreamConnectResult.Failed);
+                clusterStats.UpstreamCxActive.Decrement();
+                clusterStats.UpstreamRqActive.Decrement();
+                Log.UpstreamConnectFailed(_context.Logger, Id, cluster.Name, host.AddressText, attempt, maxAttempts, timedOut ? "timeout" : result.ToString());
+
+                if (maxAttempts > 1)
+                {
+                    tried ??= new EndpointState[maxAttempts];
+                    tried[attempt - 1] = host;
+                }
             }
 
-            var result = timedOut ? SocketError.TimedOut : connected.Error;
-            if (connected.Succeeded && !timedOut)
+            ResponseFlags |= ResponseFlags.UpstreamRetryLimitExceeded;
+            clusterStats.UpstreamCxConnectAttemptsExceeded.Increment();
+            Log.UpstreamConnectAttemptsExceeded(_context.Logger, Id, cluster.Name, maxAttempts);
+            return;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Only reachable when the socket was torn down underneath a setup call (shutdown, abort).
+            Log.ConnectionFailed(_context.Logger, Id, ex.Message);
+        }
+        finally
+        {
+            if (!relaying)
             {
-                socket.Blocking = false;
-                _upstreamConnectedAt = _context.Connections.NowMilliseconds();
-                clusterStats.UpstreamCxConnectMs.Record(_upstreamConnectedAt - connectStart);
-                cluster.Health?.OnConnectResult(host, UpstreamConnectResult.Success);
-                _upstream = socket;
-                _lastActivity = _upstreamConnectedAt;
-                return true;
-            }
-
-            socket.Dispose();
-
-            // The args were bound to the failed socket; a fresh one serves the next attempt.
-            args.Dispose();
-            _upstreamReceive = null;
-
-            ResponseFlags |= ResponseFlags.UpstreamConnectionFailure;
-            UpstreamFailureReason = timedOut ? null : "delayed_connect_error:_" + FailureText(result);
-            clusterStats.UpstreamCxConnectFail.Increment();
-            if (timedOut)
-            {
-                clusterStats.UpstreamCxConnectTimeout.Increment();
-            }
-
-            host.OnConnectFailed(timedOut);
-            cluster.Health?.OnConnectResult(host, timedOut ? UpstreamConnectResult.Timeout : UpstreamConnectResult.Failed);
-            clusterStats.UpstreamCxActive.Decrement();
-            clusterStats.UpstreamRqActive.Decrement();
-            Log.UpstreamConnectFailed(_context.Logger, Id, cluster.Name, host.AddressText, attempt, maxAttempts, timedOut ? "timeout" : result.ToString());
-
-            if (maxAttempts > 1)
-            {
-                tried ??= new EndpointState[maxAttempts];
-                tried[attempt - 1] = host;
+                Close();
             }
         }
-
-        ResponseFlags |= ResponseFlags.UpstreamRetryLimitExceeded;
-        clusterStats.UpstreamCxConnectAttemptsExceeded.Increment();
-        Log.UpstreamConnectAttemptsExceeded(_context.Logger, Id, cluster.Name, maxAttempts);
-        return false;
     }
 
     /// <summary>
