@@ -199,28 +199,28 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem, IDataReadyH
                 var args = _upstreamReceive ??= new SocketAwaitableEventArgs();
                 SocketOperationResult connected;
                 bool timedOut;
-                using (var timeout = new CancellationTokenSource(config.ConnectTimeout, _context.Time))
+                // Disposing the socket is what aborts a pending connect on every platform; the operation then
+                // completes with OperationAborted, and the flag tells a timeout from any other failure. A bare timer
+                // rather than a CancellationTokenSource: every connection pays for this, and the token's source,
+                // callback node and registration would be a few hundred bytes of garbage each time.
+                var timeout = new ConnectTimeout(socket);
+                var timer = _context.Time.CreateTimer(ConnectTimeout.Fire, timeout, config.ConnectTimeout, Timeout.InfiniteTimeSpan);
+                try
                 {
-                    // Disposing the socket is what aborts a pending connect on every platform; the operation then
-                    // completes with OperationAborted, and the token tells a timeout from any other failure.
-                    var registration = timeout.Token.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
-                    try
-                    {
-                        connected = await args.ConnectAsync(socket, host.EndPoint).ConfigureAwait(false);
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        // The timeout fired before the connect was even issued (a stalled thread): the same as a timeout.
-                        connected = new SocketOperationResult(0, SocketError.OperationAborted);
-                    }
-                    finally
-                    {
-                        await registration.DisposeAsync().ConfigureAwait(false);
-                    }
-
-                    timedOut = timeout.IsCancellationRequested;
+                    connected = await args.ConnectAsync(socket, host.EndPoint).ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The timeout fired before the connect was even issued (a stalled thread): the same as a timeout.
+                    connected = new SocketOperationResult(0, SocketError.OperationAborted);
+                }
+                finally
+                {
+                    // Waits for a callback in progress, so the flag is final below.
+                    await timer.DisposeAsync().ConfigureAwait(false);
                 }
 
+                timedOut = timeout.Fired;
                 var result = timedOut ? SocketError.TimedOut : connected.Error;
                 if (connected.Succeeded && !timedOut)
                 {
@@ -350,4 +350,19 @@ internal sealed partial class ProxyConnection : IThreadPoolWorkItem, IDataReadyH
         SocketError.TimedOut => "Connection_timed_out",
         _ => error.ToString(),
     };
+
+    /// <summary>The state of one connect's timeout: the socket to abort, and whether it was.</summary>
+    private sealed class ConnectTimeout(Socket socket)
+    {
+        public static readonly TimerCallback Fire = static state =>
+        {
+            var timeout = (ConnectTimeout)state!;
+            timeout.Fired = true;
+            timeout._socket.Dispose();
+        };
+
+        private readonly Socket _socket = socket;
+
+        public bool Fired { get; private set; }
+    }
 }
