@@ -7,11 +7,145 @@ namespace Kubegate.Proxy;
 internal sealed partial class ProxyConnection
 {
     /// <summary>
-    /// Relays one direction until its source sends FIN (then shuts down only the destination's send side) or
-    /// either side fails (then resets both). Each round starts when data is there and returns its buffer or pipe
-    /// before waiting again, so a connection that is idle in this direction holds neither. Messages (a request, a
-    /// response, a watch event) go through a pooled buffer; once a read fills the whole buffer the direction is a
-    /// stream, and it splices through a pooled pipe (Linux) until a round moves less than a buffer's worth again.
+    /// Starts relaying both ways; the last direction to end closes the connection. Each direction relays until its
+    /// source sends FIN (then shuts down only the destination's send side) or either side fails (then resets both).
+    /// </summary>
+    private void StartRelay()
+    {
+        _upstreamReceive ??= new SocketAwaitableEventArgs();
+        _spliceToUpstream = _spliceToDownstream = _context.PipePool.IsEnabled;
+        Volatile.Write(ref _openDirections, 2);
+        Relay(toUpstream: true, wait: null);
+        Relay(toUpstream: false, wait: null);
+    }
+
+    void IDataReadyHandler.OnDataReady(SocketAwaitableEventArgs args, SocketOperationResult result) =>
+        Relay(ReferenceEquals(args, _downstreamReceive), result);
+
+    /// <summary>
+    /// Runs one direction for as long as its steps complete at once: wait for data (<paramref name="wait"/> is its
+    /// result, null when a wait must start), then one round that splices through a pooled pipe (Linux) or copies
+    /// through a pooled buffer and returns it before waiting again. Returns when a wait or a round is pending;
+    /// its completion resumes here. While waiting, a direction holds no buffer, pipe or state machine: only its
+    /// receive args, whose completion calls <see cref="IDataReadyHandler.OnDataReady"/>.
+    /// </summary>
+    private void Relay(bool toUpstream, SocketOperationResult? wait, RoundResult round = RoundResult.Waiting)
+    {
+        try
+        {
+            var source = toUpstream ? _downstream : _upstream!;
+            var waitArgs = toUpstream ? _downstreamReceive : _upstreamReceive!;
+            while (true)
+            {
+                if (wait is { } ready)
+                {
+                    if (!ready.Succeeded)
+                    {
+                        OnTransferError(ready.Error);
+                        break;
+                    }
+
+                    var pending = RelayRoundAsync(source, toUpstream ? _upstream! : _downstream, toUpstream);
+                    if (!pending.IsCompleted)
+                    {
+                        AwaitRound(pending, toUpstream);
+                        return;
+                    }
+
+                    round = pending.GetAwaiter().GetResult();
+                }
+
+                if (round == RoundResult.Ended)
+                {
+                    break;
+                }
+
+                if (waitArgs.WaitForData(source, this, out var next))
+                {
+                    // Pending: its completion resumes this direction.
+                    return;
+                }
+
+                wait = next;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The other direction, the idle timer or shutdown closed the sockets while this one was mid-read.
+        }
+        catch (Exception ex)
+        {
+            // Not expected; without an awaiting task to carry it, pass it on as a reset and log it.
+            Log.ConnectionFailed(_context.Logger, Id, ex.Message);
+            Abort(CloseReason.Reset);
+        }
+
+        EndDirection();
+    }
+
+    /// <summary>A round is waiting (backpressure, yield): resumes the direction when it completes, allocating nothing.</summary>
+    private void AwaitRound(ValueTask<RoundResult> pending, bool toUpstream)
+    {
+        Action resume;
+        if (toUpstream)
+        {
+            _pendingRoundToUpstream = pending;
+            resume = _resumeToUpstream ??= () => OnRoundCompleted(toUpstream: true);
+        }
+        else
+        {
+            _pendingRoundToDownstream = pending;
+            resume = _resumeToDownstream ??= () => OnRoundCompleted(toUpstream: false);
+        }
+
+        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(resume);
+    }
+
+    private void OnRoundCompleted(bool toUpstream)
+    {
+        ValueTask<RoundResult> pending;
+        if (toUpstream)
+        {
+            pending = _pendingRoundToUpstream;
+            _pendingRoundToUpstream = default;
+        }
+        else
+        {
+            pending = _pendingRoundToDownstream;
+            _pendingRoundToDownstream = default;
+        }
+
+        RoundResult round;
+        try
+        {
+            round = pending.GetAwaiter().GetResult();
+        }
+        catch (ObjectDisposedException)
+        {
+            round = RoundResult.Ended;
+        }
+        catch (Exception ex)
+        {
+            Log.ConnectionFailed(_context.Logger, Id, ex.Message);
+            Abort(CloseReason.Reset);
+            round = RoundResult.Ended;
+        }
+
+        Relay(toUpstream, wait: null, round);
+    }
+
+    private void EndDirection()
+    {
+        if (Interlocked.Decrement(ref _openDirections) == 0)
+        {
+            Close();
+        }
+    }
+
+    /// <summary>
+    /// One relay round, started once the source has data. Messages (a request, a response, a watch event) are copied
+    /// through a pooled buffer; once a read fills the whole buffer the direction is a stream, and it splices through a
+    /// pooled pipe (Linux) until a round moves less than a buffer's worth again.
     /// </summary>
     /// <remarks>
     /// Both ways cost the same number of system calls per message, but splice(2) pays for pipe pages and two
@@ -19,64 +153,56 @@ internal sealed partial class ProxyConnection
     /// 1.7 KB response on one connection, 80 µs of proxy CPU per exchange spliced against 56 µs copied. For a
     /// bulk stream splicing wins by far (bench/results/splice-iperf3.md).
     /// </remarks>
-    private async Task CopyAsync(Socket source, Socket destination, SocketAwaitableEventArgs waitArgs, bool toUpstream)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<RoundResult> RelayRoundAsync(Socket source, Socket destination, bool toUpstream)
     {
-        var pipes = _context.PipePool;
-        var canSplice = pipes.IsEnabled;
-        var stream = false;
-        try
+        // The ClientHello of an access-logged connection must be seen in user space: buffers until it was.
+        var spliceable = (toUpstream ? _spliceToUpstream : _spliceToDownstream) && !(toUpstream && _inspectClientHello);
+        if (!(spliceable && (toUpstream ? _streamToUpstream : _streamToDownstream)))
         {
-            while (true)
+            var copied = await CopyRoundAsync(source, destination, toUpstream, stopWhenFull: spliceable).ConfigureAwait(false);
+            if (copied != RoundResult.Bulk)
             {
-                var wait = await waitArgs.WaitForDataAsync(source).ConfigureAwait(false);
-                if (!wait.Succeeded)
-                {
-                    OnTransferError(wait.Error);
-                    return;
-                }
-
-                // The ClientHello of an access-logged connection must be seen in user space: buffers until it was.
-                var spliceable = canSplice && !(toUpstream && _inspectClientHello);
-                if (!(spliceable && stream))
-                {
-                    var copied = await CopyRoundAsync(source, destination, toUpstream, stopWhenFull: spliceable).ConfigureAwait(false);
-                    if (copied == RoundResult.Ended)
-                    {
-                        return;
-                    }
-
-                    if (copied == RoundResult.Waiting)
-                    {
-                        continue;
-                    }
-
-                    // A full buffer: more is coming; the rest of this round is spliced.
-                    stream = true;
-                }
-
-                var spliced = await SpliceRoundAsync(source, destination, pipes, toUpstream).ConfigureAwait(false);
-                switch (spliced)
-                {
-                    case RoundResult.Ended:
-                        return;
-                    case RoundResult.Waiting:
-                        continue;
-                    case RoundResult.WaitingLight:
-                        stream = false;
-                        continue;
-                }
-
-                // Unsupported: the pipe was empty (every byte read so far went out), so buffers take over for good.
-                canSplice = false;
-                if (await CopyRoundAsync(source, destination, toUpstream, stopWhenFull: false).ConfigureAwait(false) == RoundResult.Ended)
-                {
-                    return;
-                }
+                return copied;
             }
+
+            // A full buffer: more is coming, and the rest of this round is spliced.
+            SetStream(toUpstream, true);
         }
-        catch (ObjectDisposedException)
+
+        var spliced = await SpliceRoundAsync(source, destination, _context.PipePool, toUpstream).ConfigureAwait(false);
+        switch (spliced)
         {
-            // The other direction, the idle timer or shutdown closed the sockets while this one was mid-read.
+            case RoundResult.WaitingLight:
+                SetStream(toUpstream, false);
+                return RoundResult.Waiting;
+            case RoundResult.Unsupported:
+                // The pipe was empty (every byte read so far went out), so buffers take over for good.
+                SetStream(toUpstream, false);
+                if (toUpstream)
+                {
+                    _spliceToUpstream = false;
+                }
+                else
+                {
+                    _spliceToDownstream = false;
+                }
+
+                return await CopyRoundAsync(source, destination, toUpstream, stopWhenFull: false).ConfigureAwait(false);
+            default:
+                return spliced;
+        }
+    }
+
+    private void SetStream(bool toUpstream, bool stream)
+    {
+        if (toUpstream)
+        {
+            _streamToUpstream = stream;
+        }
+        else
+        {
+            _streamToDownstream = stream;
         }
     }
 

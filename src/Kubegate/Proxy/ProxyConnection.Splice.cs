@@ -130,7 +130,7 @@ internal sealed partial class ProxyConnection
         var destinationAdded = false;
         try
         {
-            // Throws ObjectDisposedException once the socket is closed: CopyAsync ends quietly, as on a read.
+            // Throws ObjectDisposedException once the socket is closed: the relay ends this direction quietly, as on a read.
             sourceHandle.DangerousAddRef(ref sourceAdded);
             destinationHandle.DangerousAddRef(ref destinationAdded);
             var sourceFd = (int)sourceHandle.DangerousGetHandle();

@@ -13,13 +13,13 @@ namespace Kubegate.Proxy;
 /// the apiserver receives.
 /// </summary>
 /// <remarks>
-/// The copy loop waits for data with a zero-byte receive, so an idle connection holds no buffer; only then it rents
-/// a pooled pipe and splices (Linux) or rents a pooled buffer and copies, drains the socket without blocking and
-/// returns the pipe or buffer before waiting again. Reads
-/// and writes report errors as <see cref="SocketError"/> values. A FIN in one direction shuts down only that
+/// The relay waits for data with a zero-byte receive, so an idle connection holds no buffer; only then it rents a
+/// pooled buffer and copies (messages) or rents a pooled pipe and splices (streams, Linux), drains the socket without
+/// blocking and returns the buffer or pipe before waiting again. Reads and writes report errors as
+/// <see cref="SocketError"/> values. A FIN in one direction shuts down only that
 /// direction (half-close); a reset is passed on as a reset.
 /// </remarks>
-internal sealed partial class ProxyConnection
+internal sealed partial class ProxyConnection : IDataReadyHandler
 {
     // 64 KiB: large enough that a bulk transfer costs one syscall pair per 64 KiB, small enough that thousands of
     // busy connections stay within a few hundred MiB. ArrayPool.Shared keeps per-core caches of this size.
@@ -45,6 +45,17 @@ internal sealed partial class ProxyConnection
     private int _closeState;
     private CloseReason _closeReason;
     private long _upstreamConnectedAt; // upstream connect success time (ConnectionManager ms clock), for upstream_cx_length_ms
+
+    // The relay's state per direction: no state machine waits while a direction is idle (see Relay).
+    private int _openDirections;
+    private bool _spliceToUpstream;
+    private bool _spliceToDownstream;
+    private bool _streamToUpstream;
+    private bool _streamToDownstream;
+    private ValueTask<RoundResult> _pendingRoundToUpstream;
+    private ValueTask<RoundResult> _pendingRoundToDownstream;
+    private Action? _resumeToUpstream;
+    private Action? _resumeToDownstream;
 
     public ProxyConnection(long id, Socket downstream, ListenerRuntime listener, ProxyContext context)
     {
@@ -97,8 +108,11 @@ internal sealed partial class ProxyConnection
 
     public ListenerRuntime Listener => _listener;
 
-    /// <summary>Runs the connection to its end; never throws.</summary>
-    public async Task RunAsync()
+    /// <summary>
+    /// Sets the connection up, connects upstream and starts the relay, which runs the connection to its end (the
+    /// last direction to end closes it); never throws.
+    /// </summary>
+    public Task RunAsync()
     {
         var stats = _listener.TcpProxyStats;
         stats.DownstreamCxTotal.Increment();
@@ -112,33 +126,19 @@ internal sealed partial class ProxyConnection
                 WriteStartAccessLog();
             }
 
-            if (!ResolveCluster(out var cluster))
+            if (ResolveCluster(out var cluster))
             {
-                return;
+                return ConnectAndRelayAsync(cluster);
             }
-
-            if (!await ConnectUpstreamAsync(cluster).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            var upstream = _upstream!;
-            OnUpstreamConnectedForAccessLog();
-            _upstreamReceive ??= new SocketAwaitableEventArgs();
-            var toUpstream = CopyAsync(_downstream, upstream, _downstreamReceive, toUpstream: true);
-            var toDownstream = CopyAsync(upstream, _downstream, _upstreamReceive, toUpstream: false);
-            await toUpstream.ConfigureAwait(false);
-            await toDownstream.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             // Only reachable when the socket was torn down underneath a setup call (shutdown, abort).
             Log.ConnectionFailed(_context.Logger, Id, ex.Message);
         }
-        finally
-        {
-            Close();
-        }
+
+        Close();
+        return Task.CompletedTask;
     }
 
     private bool ResolveCluster(out ClusterState cluster)
@@ -157,71 +157,129 @@ internal sealed partial class ProxyConnection
         return true;
     }
 
-    private async ValueTask<bool> ConnectUpstreamAsync(ClusterState cluster)
+    /// <summary>
+    /// Connects upstream (retrying on another host) and starts the relay. The only asynchronous method of the
+    /// setup: each one that suspends (every connection suspends in its connect) leaves a state-machine box behind
+    /// as garbage among the connection's long-lived objects.
+    /// </summary>
+    private async Task ConnectAndRelayAsync(ClusterState cluster)
     {
-        var config = cluster.Config;
-        var clusterStats = cluster.Stats;
-        var maxAttempts = Math.Max(1, _listener.TcpProxy.MaxConnectAttempts);
-        EndpointState[]? tried = null;
-
-        for (var attempt = 1; attempt <= maxAttempts; attempt++)
+        var relaying = false;
+        try
         {
-            if (clusterStats.UpstreamCxActive.Value >= config.MaxConnections)
+            var config = cluster.Config;
+            var clusterStats = cluster.Stats;
+            var maxAttempts = Math.Max(1, _listener.TcpProxy.MaxConnectAttempts);
+            EndpointState[]? tried = null;
+
+            for (var attempt = 1; attempt <= maxAttempts; attempt++)
             {
-                ResponseFlags |= ResponseFlags.UpstreamOverflow;
-                clusterStats.UpstreamCxOverflow.Increment();
-                Log.UpstreamOverflow(_context.Logger, Id, cluster.Name, config.MaxConnections);
-                return false;
+                if (clusterStats.UpstreamCxActive.Value >= config.MaxConnections)
+                {
+                    ResponseFlags |= ResponseFlags.UpstreamOverflow;
+                    clusterStats.UpstreamCxOverflow.Increment();
+                    Log.UpstreamOverflow(_context.Logger, Id, cluster.Name, config.MaxConnections);
+                    return;
+                }
+
+                var host = PickHost(cluster, tried, attempt - 1);
+                if (host is null)
+                {
+                    ResponseFlags |= ResponseFlags.NoHealthyUpstream;
+                    clusterStats.UpstreamCxNoneHealthy.Increment();
+                    Log.NoHealthyUpstream(_context.Logger, Id, cluster.Name);
+                    return;
+                }
+
+                ConnectAttempts = attempt;
+                _host = host;
+                var connectStart = _context.Connections.NowMilliseconds();
+                // Inline rather than a method of its own: see the summary.
+                var socket = CreateUpstreamSocket(host, config, clusterStats);
+                var args = _upstreamReceive ??= new SocketAwaitableEventArgs();
+                SocketOperationResult connected;
+                bool timedOut;
+                // Disposing the socket is what aborts a pending connect on every platform; the operation then
+                // completes with OperationAborted, and the flag tells a timeout from any other failure. A bare timer
+                // rather than a CancellationTokenSource: every connection pays for this, and the token's source,
+                // callback node and registration would be a few hundred bytes of garbage each time.
+                var timeout = new ConnectTimeout(socket);
+                var timer = _context.Time.CreateTimer(ConnectTimeout.Fire, timeout, config.ConnectTimeout, Timeout.InfiniteTimeSpan);
+                try
+                {
+                    connected = await args.ConnectAsync(socket, host.EndPoint).ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The timeout fired before the connect was even issued (a stalled thread): the same as a timeout.
+                    connected = new SocketOperationResult(0, SocketError.OperationAborted);
+                }
+                finally
+                {
+                    // Waits for a callback in progress, so the flag is final below.
+                    await timer.DisposeAsync().ConfigureAwait(false);
+                }
+
+                timedOut = timeout.Fired;
+                var result = timedOut ? SocketError.TimedOut : connected.Error;
+                if (connected.Succeeded && !timedOut)
+                {
+                    socket.Blocking = false;
+                    _upstreamConnectedAt = _context.Connections.NowMilliseconds();
+                    clusterStats.UpstreamCxConnectMs.Record(_upstreamConnectedAt - connectStart);
+                    cluster.Health?.OnConnectResult(host, UpstreamConnectResult.Success);
+                    _upstream = socket;
+                    _lastActivity = _upstreamConnectedAt;
+                    OnUpstreamConnectedForAccessLog();
+                    relaying = true;
+                    StartRelay();
+                    return;
+                }
+
+                socket.Dispose();
+
+                // The args were bound to the failed socket; a fresh one serves the next attempt.
+                args.Dispose();
+                _upstreamReceive = null;
+
+                ResponseFlags |= ResponseFlags.UpstreamConnectionFailure;
+                UpstreamFailureReason = timedOut ? null : "delayed_connect_error:_" + FailureText(result);
+                clusterStats.UpstreamCxConnectFail.Increment();
+                if (timedOut)
+                {
+                    clusterStats.UpstreamCxConnectTimeout.Increment();
+                }
+
+                host.OnConnectFailed(timedOut);
+                cluster.Health?.OnConnectResult(host, timedOut ? UpstreamConnectResult.Timeout : UpstreamConnectResult.Failed);
+                clusterStats.UpstreamCxActive.Decrement();
+                clusterStats.UpstreamRqActive.Decrement();
+                Log.UpstreamConnectFailed(_context.Logger, Id, cluster.Name, host.AddressText, attempt, maxAttempts, timedOut ? "timeout" : result.ToString());
+
+                if (maxAttempts > 1)
+                {
+                    tried ??= new EndpointState[maxAttempts];
+                    tried[attempt - 1] = host;
+                }
             }
 
-            var host = PickHost(cluster, tried, attempt - 1);
-            if (host is null)
+            ResponseFlags |= ResponseFlags.UpstreamRetryLimitExceeded;
+            clusterStats.UpstreamCxConnectAttemptsExceeded.Increment();
+            Log.UpstreamConnectAttemptsExceeded(_context.Logger, Id, cluster.Name, maxAttempts);
+            return;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Only reachable when the socket was torn down underneath a setup call (shutdown, abort).
+            Log.ConnectionFailed(_context.Logger, Id, ex.Message);
+        }
+        finally
+        {
+            if (!relaying)
             {
-                ResponseFlags |= ResponseFlags.NoHealthyUpstream;
-                clusterStats.UpstreamCxNoneHealthy.Increment();
-                Log.NoHealthyUpstream(_context.Logger, Id, cluster.Name);
-                return false;
-            }
-
-            ConnectAttempts = attempt;
-            _host = host;
-            var connectStart = _context.Connections.NowMilliseconds();
-            var (socket, result, timedOut) = await ConnectAsync(host, config, clusterStats).ConfigureAwait(false);
-            if (result == SocketError.Success)
-            {
-                _upstreamConnectedAt = _context.Connections.NowMilliseconds();
-                clusterStats.UpstreamCxConnectMs.Record(_upstreamConnectedAt - connectStart);
-                cluster.Health?.OnConnectResult(host, UpstreamConnectResult.Success);
-                _upstream = socket;
-                _lastActivity = _upstreamConnectedAt;
-                return true;
-            }
-
-            ResponseFlags |= ResponseFlags.UpstreamConnectionFailure;
-            UpstreamFailureReason = timedOut ? null : "delayed_connect_error:_" + FailureText(result);
-            clusterStats.UpstreamCxConnectFail.Increment();
-            if (timedOut)
-            {
-                clusterStats.UpstreamCxConnectTimeout.Increment();
-            }
-
-            host.OnConnectFailed(timedOut);
-            cluster.Health?.OnConnectResult(host, timedOut ? UpstreamConnectResult.Timeout : UpstreamConnectResult.Failed);
-            clusterStats.UpstreamCxActive.Decrement();
-            clusterStats.UpstreamRqActive.Decrement();
-            Log.UpstreamConnectFailed(_context.Logger, Id, cluster.Name, host.AddressText, attempt, maxAttempts, timedOut ? "timeout" : result.ToString());
-
-            if (maxAttempts > 1)
-            {
-                tried ??= new EndpointState[maxAttempts];
-                tried[attempt - 1] = host;
+                Close();
             }
         }
-
-        ResponseFlags |= ResponseFlags.UpstreamRetryLimitExceeded;
-        clusterStats.UpstreamCxConnectAttemptsExceeded.Increment();
-        Log.UpstreamConnectAttemptsExceeded(_context.Logger, Id, cluster.Name, maxAttempts);
-        return false;
     }
 
     /// <summary>
@@ -245,10 +303,9 @@ internal sealed partial class ProxyConnection
         return host;
     }
 
-    private async ValueTask<(Socket Socket, SocketError Result, bool TimedOut)> ConnectAsync(EndpointState host, ClusterConfig config, Stats.ClusterStats clusterStats)
+    private static Socket CreateUpstreamSocket(EndpointState host, ClusterConfig config, Stats.ClusterStats clusterStats)
     {
-        var endPoint = host.EndPoint;
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var socket = new Socket(host.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         socket.NoDelay = true;
         if (config.TcpKeepalive is { } keepalive)
         {
@@ -260,41 +317,7 @@ internal sealed partial class ProxyConnection
         clusterStats.UpstreamCxActive.Increment();
         clusterStats.UpstreamRqTotal.Increment();
         clusterStats.UpstreamRqActive.Increment();
-
-        var args = _upstreamReceive ??= new SocketAwaitableEventArgs();
-        using var timeout = new CancellationTokenSource(config.ConnectTimeout, _context.Time);
-
-        // Disposing the socket is what aborts a pending connect on every platform; the operation then completes
-        // with OperationAborted, and the token tells a timeout from any other failure.
-        var registration = timeout.Token.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
-        SocketOperationResult result;
-        try
-        {
-            result = await args.ConnectAsync(socket, endPoint).ConfigureAwait(false);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The timeout fired before the connect was even issued (a stalled thread): the same as a timeout.
-            result = new SocketOperationResult(0, SocketError.OperationAborted);
-        }
-        finally
-        {
-            await registration.DisposeAsync().ConfigureAwait(false);
-        }
-
-        var timedOut = timeout.IsCancellationRequested;
-        if (!result.Succeeded || timedOut)
-        {
-            socket.Dispose();
-
-            // The args were bound to the failed socket; a fresh one serves the next attempt.
-            args.Dispose();
-            _upstreamReceive = null;
-            return (socket, timedOut ? SocketError.TimedOut : result.Error, timedOut);
-        }
-
-        socket.Blocking = false;
-        return (socket, SocketError.Success, false);
+        return socket;
     }
 
     private static void ApplyKeepalive(Socket socket, TcpKeepaliveConfig keepalive)
@@ -327,4 +350,19 @@ internal sealed partial class ProxyConnection
         SocketError.TimedOut => "Connection_timed_out",
         _ => error.ToString(),
     };
+
+    /// <summary>The state of one connect's timeout: the socket to abort, and whether it was.</summary>
+    private sealed class ConnectTimeout(Socket socket)
+    {
+        public static readonly TimerCallback Fire = static state =>
+        {
+            var timeout = (ConnectTimeout)state!;
+            timeout.Fired = true;
+            timeout._socket.Dispose();
+        };
+
+        private readonly Socket _socket = socket;
+
+        public bool Fired { get; private set; }
+    }
 }

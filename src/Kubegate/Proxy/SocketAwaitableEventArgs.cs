@@ -12,6 +12,9 @@ internal sealed class SocketAwaitableEventArgs : SocketAsyncEventArgs, IValueTas
 {
     private ManualResetValueTaskSourceCore<SocketOperationResult> _source;
 
+    // Set while a callback-style wait (WaitForData) is pending: its completion goes here instead of to an awaiter.
+    private IDataReadyHandler? _dataReady;
+
     // Continuations run on the thread that completed the operation: on Linux that is already a thread-pool thread
     // (the epoll thread hands completions over), so another hop would only add latency.
     public SocketAwaitableEventArgs()
@@ -20,12 +23,24 @@ internal sealed class SocketAwaitableEventArgs : SocketAsyncEventArgs, IValueTas
         _source.RunContinuationsAsynchronously = false;
     }
 
-    /// <summary>Waits until <paramref name="socket"/> has data (or EOF, or an error) without holding a buffer.</summary>
-    public ValueTask<SocketOperationResult> WaitForDataAsync(Socket socket)
+    /// <summary>
+    /// Starts waiting until <paramref name="socket"/> has data (or EOF, or an error) without holding a buffer, and
+    /// without an awaiting state machine either: a pending wait completes by calling <paramref name="handler"/>.
+    /// </summary>
+    /// <returns>True when the wait is pending; false when it completed at once, with <paramref name="result"/>.</returns>
+    public bool WaitForData(Socket socket, IDataReadyHandler handler, out SocketOperationResult result)
     {
         SetBuffer(Memory<byte>.Empty);
-        _source.Reset();
-        return socket.ReceiveAsync(this) ? new ValueTask<SocketOperationResult>(this, _source.Version) : new(Result());
+        _dataReady = handler;
+        if (socket.ReceiveAsync(this))
+        {
+            result = default;
+            return true;
+        }
+
+        _dataReady = null;
+        result = Result();
+        return false;
     }
 
     public ValueTask<SocketOperationResult> SendAsync(Socket socket, ReadOnlyMemory<byte> buffer)
@@ -43,7 +58,18 @@ internal sealed class SocketAwaitableEventArgs : SocketAsyncEventArgs, IValueTas
         return socket.ConnectAsync(this) ? new ValueTask<SocketOperationResult>(this, _source.Version) : new(Result());
     }
 
-    protected override void OnCompleted(SocketAsyncEventArgs e) => _source.SetResult(Result());
+    protected override void OnCompleted(SocketAsyncEventArgs e)
+    {
+        var dataReady = _dataReady;
+        if (dataReady is not null)
+        {
+            _dataReady = null;
+            dataReady.OnDataReady(this, Result());
+            return;
+        }
+
+        _source.SetResult(Result());
+    }
 
     private SocketOperationResult Result() => new(BytesTransferred, SocketError);
 
