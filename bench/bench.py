@@ -100,6 +100,10 @@ def spawn(argv: list[str], run_dir: Path, name: str, env: dict[str, str] | None 
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=run_dir,
                             env=env, start_new_session=True, preexec_fn=_die_with_parent)
     out.close()
+    # Popen returns once the child has exec'd (it waits for the exec to succeed): the start of the program proper.
+    # Timing from before Popen would add this script's fork, which grows with its own memory (W4's connections)
+    # to 100 ms and more, and charge it to whichever proxy starts next.
+    proc.spawned_at = time.monotonic()  # type: ignore[attr-defined]
     proc.log_path = run_dir / f"{name}.log"  # type: ignore[attr-defined]
     _children.append(proc)
     return proc
@@ -619,8 +623,8 @@ def turn(c: Contestant, s: Settings, run_dir: Path) -> dict[str, dict]:
     proc = None
     try:
         if c.start is not None:
-            started = time.monotonic()
             proc = c.start()
+            started = proc.spawned_at  # type: ignore[attr-defined]
             # A TCP connect succeeds once the listening socket exists: that is "accepting" for every contestant.
             wait_until(lambda: port_accepts(c.https_port) or proc.poll() is not None, 10,
                        f"{c.name} to accept on {c.https_port}")
