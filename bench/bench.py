@@ -815,7 +815,7 @@ def render(s: Settings, names: list[Contestant], rounds: list, facts: dict[str, 
               f"- W1: wrk -t2 -c50 -d{s.duration}s; W1h2: h2load -c50 -m10 -t2 -D {s.duration} (1 s warm-up); "
               f"W2: wrk -t2 -c32 -d{s.duration}s with `Connection: close`; W3: iperf3 -t {s.iperf_seconds}, one "
               f"stream; W4: {s.idle_connections} TLS connections held idle, then one GET /healthz on each; W5: poll "
-              "connect from process start, RSS once settled.",
+              "connect from the proxy's exec, RSS once settled.",
               "", "## Machine", ""]
     facts = {**facts, "load average at end": " ".join(Path("/proc/loadavg").read_text().split()[:3])}
     lines += [f"- {k}: {v}" for k, v in facts.items()]
