@@ -119,9 +119,9 @@ internal sealed partial class KubegateServer : IAsyncDisposable
             Clusters.Apply(snapshot);
             await HealthWarmup.WaitAsync(Clusters.Clusters, _options.TimeProvider, _logger, cancellationToken).ConfigureAwait(false);
             BindFailures = await Listeners.ApplyAsync(snapshot).ConfigureAwait(false);
-            Stats.Gauge("server.live").Set(1);
-            // Present from the start, as in Envoy: a scraper must see 0 (LIVE) before the drain turns it to 1.
-            Stats.Gauge("server.state").Set((long)ServerState.Live);
+            // server.state is present from the start, as in Envoy: a scraper must see 0 (LIVE) before the drain
+            // turns it to 1.
+            PublishState(ServerState.Live);
             _started = true;
             if (snapshot.Bootstrap.Admin?.Address is { } adminAddress && _admin is null)
             {
@@ -216,8 +216,7 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         }
 
         // /ready answers 503 DRAINING from here on (the admin interface stays up until the drain ends).
-        Stats.Gauge("server.live").Set(0);
-        Stats.Gauge("server.state").Set((long)ServerState.Draining);
+        PublishState(ServerState.Draining);
         Log.Stopping(_logger, Connections.Count, _options.DrainTime.TotalSeconds, _options.DrainStrategy == DrainStrategy.Immediate ? "immediate" : "gradual");
 
         // An apply in progress finishes first (it may be binding listeners); later ones see _stopped and do nothing.
@@ -292,6 +291,13 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         }
 
         return true;
+    }
+
+    /// <summary>Envoy's two gauges of the server's state: <c>server.live</c> (1 while live) and <c>server.state</c>.</summary>
+    private void PublishState(ServerState state)
+    {
+        Stats.Gauge("server.live").Set(state == ServerState.Live ? 1 : 0);
+        Stats.Gauge("server.state").Set((long)state);
     }
 
     private static partial class Log

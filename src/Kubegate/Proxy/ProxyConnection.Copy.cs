@@ -13,7 +13,7 @@ internal sealed partial class ProxyConnection
     private void StartRelay()
     {
         _upstreamReceive ??= new SocketAwaitableEventArgs();
-        _spliceToUpstream = _spliceToDownstream = _context.PipePool.IsEnabled;
+        _modeToUpstream = _modeToDownstream = _context.PipePool.IsEnabled ? RelayMode.CanSplice : RelayMode.Copy;
         Volatile.Write(ref _openDirections, 2);
         Relay(toUpstream: true, wait: null);
         Relay(toUpstream: false, wait: null);
@@ -157,8 +157,9 @@ internal sealed partial class ProxyConnection
     private async ValueTask<RoundResult> RelayRoundAsync(Socket source, Socket destination, bool toUpstream)
     {
         // The ClientHello of an access-logged connection must be seen in user space: buffers until it was.
-        var spliceable = (toUpstream ? _spliceToUpstream : _spliceToDownstream) && !(toUpstream && _inspectClientHello);
-        if (!(spliceable && (toUpstream ? _streamToUpstream : _streamToDownstream)))
+        var mode = Mode(toUpstream);
+        var spliceable = mode.HasFlag(RelayMode.CanSplice) && !(toUpstream && _inspectClientHello);
+        if (!(spliceable && mode.HasFlag(RelayMode.Stream)))
         {
             var copied = await CopyRoundAsync(source, destination, toUpstream, stopWhenFull: spliceable).ConfigureAwait(false);
             if (copied != RoundResult.Bulk)
@@ -167,44 +168,25 @@ internal sealed partial class ProxyConnection
             }
 
             // A full buffer: more is coming, and the rest of this round is spliced.
-            SetStream(toUpstream, true);
+            Mode(toUpstream) |= RelayMode.Stream;
         }
 
         var spliced = await SpliceRoundAsync(source, destination, _context.PipePool, toUpstream).ConfigureAwait(false);
         switch (spliced)
         {
             case RoundResult.WaitingLight:
-                SetStream(toUpstream, false);
+                Mode(toUpstream) &= ~RelayMode.Stream;
                 return RoundResult.Waiting;
             case RoundResult.Unsupported:
                 // The pipe was empty (every byte read so far went out), so buffers take over for good.
-                SetStream(toUpstream, false);
-                if (toUpstream)
-                {
-                    _spliceToUpstream = false;
-                }
-                else
-                {
-                    _spliceToDownstream = false;
-                }
-
+                Mode(toUpstream) = RelayMode.Copy;
                 return await CopyRoundAsync(source, destination, toUpstream, stopWhenFull: false).ConfigureAwait(false);
             default:
                 return spliced;
         }
     }
 
-    private void SetStream(bool toUpstream, bool stream)
-    {
-        if (toUpstream)
-        {
-            _streamToUpstream = stream;
-        }
-        else
-        {
-            _streamToDownstream = stream;
-        }
-    }
+    private ref RelayMode Mode(bool toUpstream) => ref toUpstream ? ref _modeToUpstream : ref _modeToDownstream;
 
     /// <summary>
     /// Drains the source through one pooled buffer with non-blocking reads, sending each read on (asynchronously

@@ -25,6 +25,20 @@ internal sealed partial class ProxyConnection
         WaitingLight,
     }
 
+    /// <summary>How one direction relays; kept per direction between rounds.</summary>
+    [Flags]
+    private enum RelayMode : byte
+    {
+        /// <summary>Through pooled buffers only.</summary>
+        Copy = 0,
+
+        /// <summary>splice(2) is on and has not been refused for this direction.</summary>
+        CanSplice = 1,
+
+        /// <summary>The direction streams (a read filled a whole buffer): rounds splice until one moves little.</summary>
+        Stream = 2,
+    }
+
     /// <summary>What one synchronous burst of splice(2) calls ended with.</summary>
     private enum SpliceStatus
     {

@@ -48,10 +48,8 @@ internal sealed partial class ProxyConnection : IDataReadyHandler
 
     // The relay's state per direction: no state machine waits while a direction is idle (see Relay).
     private int _openDirections;
-    private bool _spliceToUpstream;
-    private bool _spliceToDownstream;
-    private bool _streamToUpstream;
-    private bool _streamToDownstream;
+    private RelayMode _modeToUpstream;
+    private RelayMode _modeToDownstream;
     private ValueTask<RoundResult> _pendingRoundToUpstream;
     private ValueTask<RoundResult> _pendingRoundToDownstream;
     private Action? _resumeToUpstream;
@@ -198,7 +196,6 @@ internal sealed partial class ProxyConnection : IDataReadyHandler
                 var socket = CreateUpstreamSocket(host, config, clusterStats);
                 var args = _upstreamReceive ??= new SocketAwaitableEventArgs();
                 SocketOperationResult connected;
-                bool timedOut;
                 // Disposing the socket is what aborts a pending connect on every platform; the operation then
                 // completes with OperationAborted, and the flag tells a timeout from any other failure. A bare timer
                 // rather than a CancellationTokenSource: every connection pays for this, and the token's source,
@@ -220,7 +217,7 @@ internal sealed partial class ProxyConnection : IDataReadyHandler
                     await timer.DisposeAsync().ConfigureAwait(false);
                 }
 
-                timedOut = timeout.Fired;
+                var timedOut = timeout.Fired;
                 var result = timedOut ? SocketError.TimedOut : connected.Error;
                 if (connected.Succeeded && !timedOut)
                 {

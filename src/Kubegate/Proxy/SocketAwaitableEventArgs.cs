@@ -15,8 +15,9 @@ internal sealed class SocketAwaitableEventArgs : SocketAsyncEventArgs, IValueTas
     // Set while a callback-style wait (WaitForData) is pending: its completion goes here instead of to an awaiter.
     private IDataReadyHandler? _dataReady;
 
-    // Continuations run on the thread that completed the operation: on Linux that is already a thread-pool thread
-    // (the epoll thread hands completions over), so another hop would only add latency.
+    // Continuations run on the thread that completed the operation: on Linux the epoll thread itself (kubegate turns
+    // inline completions on, Hosting/SocketEngineDefaults) or a pool thread it handed the completion to; another hop
+    // would only add latency.
     public SocketAwaitableEventArgs()
         : base(unsafeSuppressExecutionContextFlow: true)
     {
