@@ -115,6 +115,23 @@ ct() {
     TERM=dumb SYSTEMD_PAGER= SYSTEMD_COLORS=0 /bin/bash -c "set -euo pipefail; $1"
 }
 
+# A socket-activated TCP service in the container on 127.0.0.1:<port>, one <command> per connection (an apiserver
+# stand-in for the example's clusters).
+stand_in() {
+  local name=$1 port=$2 command=$3
+  ct "cat > /etc/systemd/system/$name.socket <<EOF
+[Socket]
+ListenStream=127.0.0.1:$port
+Accept=yes
+EOF
+    cat > /etc/systemd/system/$name@.service <<EOF
+[Service]
+ExecStart=$command
+StandardInput=socket
+EOF
+    systemctl daemon-reload && systemctl start $name.socket"
+}
+
 state=
 for _ in $(seq 1 120); do
   state=$(ct 'systemctl is-system-running 2>/dev/null || true' 2>/dev/null || true)
@@ -207,17 +224,7 @@ step_status_logs() {
 
 step_reload() {
   # A local stand-in for cluster 2's apiserver (its health check is plain TCP): an echo service per connection.
-  ct 'cat > /etc/systemd/system/kg-e2e-echo.socket <<EOF
-[Socket]
-ListenStream=127.0.0.1:16444
-Accept=yes
-EOF
-    cat > /etc/systemd/system/kg-e2e-echo@.service <<EOF
-[Service]
-ExecStart=/bin/cat
-StandardInput=socket
-EOF
-    systemctl daemon-reload && systemctl start kg-e2e-echo.socket'
+  stand_in kg-e2e-echo 16444 /bin/cat
   local before after out
   before=$(prop ExecMainPID)
   ct "journalctl -u kubegate --show-cursor -n 0 --no-pager | sed -n 's/^-- cursor: //p' > /run/kg-e2e.cursor"
@@ -245,18 +252,8 @@ EOF
   # A reload that takes 3 s: a cluster is added whose first health check (3 s timeout) meets a server that accepts
   # and never answers, and kubegate warms an added cluster before READY=1. systemctl reload must wait for it. Without
   # the unit's pause after SIGHUP it returns early only when kill's exit beats RELOADING=1 (a race, now and then).
-  ct 'cat > /etc/systemd/system/kg-e2e-silent.socket <<EOF
-[Socket]
-ListenStream=127.0.0.1:16445
-Accept=yes
-EOF
-    cat > /etc/systemd/system/kg-e2e-silent@.service <<EOF
-[Service]
-ExecStart=/bin/sleep 30
-StandardInput=socket
-EOF
-    systemctl daemon-reload && systemctl start kg-e2e-silent.socket
-    cp /etc/kubegate/cds.yaml /run/kg-e2e.cds.yaml
+  stand_in kg-e2e-silent 16445 "/bin/sleep 30"
+  ct 'cp /etc/kubegate/cds.yaml /run/kg-e2e.cds.yaml
     { cat /run/kg-e2e.cds.yaml; cat <<EOF; } > /run/kg-e2e.cds3.yaml
 
 - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
