@@ -59,6 +59,12 @@ internal static class EventIds
     public const int ConnectionMaxDuration = 408;
     public const int ConnectionDrainClosed = 409;
 
+    // 420–439: the reactors (the data path's event loops).
+    public const int ReactorWaitFailed = 420;
+    public const int ReactorHandlerFailed = 421;
+    public const int ReactorLoopFailed = 422;
+    public const int ReactorsStarted = 423;
+
     // 500–549: active health checks; 550–579: outlier detection; 580–599: host set and availability.
     public const int HealthCheckHostUnhealthy = 500;
     public const int HealthCheckHostHealthy = 501;

@@ -74,6 +74,21 @@ internal static partial class KubegateCommandLine
         };
         drainStrategy.AcceptOnlyFromAmong("gradual", "immediate");
 
+        var concurrency = new Option<int>("--concurrency")
+        {
+            Description = "Number of event-loop threads (reactors) that accept and relay proxied connections, as Envoy's "
+                + "--concurrency. Both sockets of a connection stay on one reactor. Default: the number of CPUs this "
+                + "process may run on (its affinity and cgroup quota).",
+            DefaultValueFactory = _ => KubegateServerOptions.DefaultConcurrency,
+        };
+        concurrency.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--concurrency must be 1 or more");
+            }
+        });
+
         var root = new RootCommand("kubegate: a gateway for Kubernetes API servers, configured with Envoy v3 files "
             + "(bootstrap + file-based LDS/CDS/EDS). TLS passes through untouched.")
         {
@@ -83,6 +98,7 @@ internal static partial class KubegateCommandLine
             rejectUnknown,
             drainTime,
             drainStrategy,
+            concurrency,
         };
 
         root.SetAction(parse =>
@@ -118,6 +134,7 @@ internal static partial class KubegateCommandLine
             {
                 DrainTime = TimeSpan.FromSeconds(parse.GetValue(drainTime)),
                 DrainStrategy = parse.GetValue(drainStrategy) == "immediate" ? DrainStrategy.Immediate : DrainStrategy.Gradual,
+                Concurrency = parse.GetValue(concurrency),
             };
             // The option only accepts names TryParse knows (AcceptOnlyFromAmong above).
             LoggingLevelSwitch.TryParse(parse.GetValue(logLevel)!, out var level);

@@ -44,7 +44,7 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         Stats = stats ?? new StatsStore();
         _health = new HealthServices(Stats, _options.TimeProvider, loggerFactory);
         Clusters = new ClusterManager(Stats, _options.Random, _health);
-        Connections = new ConnectionManager(_options.TimeProvider, Stats);
+        Connections = new ConnectionManager(_options.TimeProvider, Stats, _options.Concurrency, loggerFactory.CreateLogger("kubegate.proxy"));
         _health.Connections = Connections;
         AccessLogs = new AccessLogManager(Stats, loggerFactory.CreateLogger("kubegate.access_log"), _options.TimeProvider);
         var context = new ProxyContext(Clusters, Connections, loggerFactory.CreateLogger("kubegate.proxy"), _options.TimeProvider, _options.Random, _options.BufferPool, AccessLogs, _options.PipePool);

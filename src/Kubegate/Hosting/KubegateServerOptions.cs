@@ -12,6 +12,12 @@ internal sealed record KubegateServerOptions
     /// <summary>How open connections are encouraged to close during the shutdown drain; default gradual, as in Envoy.</summary>
     public DrainStrategy DrainStrategy { get; init; } = DrainStrategy.Gradual;
 
+    /// <summary>One reactor per CPU the process may use (its affinity and cgroup quota, as .NET counts them).</summary>
+    public static int DefaultConcurrency => Environment.ProcessorCount;
+
+    /// <summary>How many reactors (event-loop threads) accept and relay connections; default <see cref="DefaultConcurrency"/>.</summary>
+    public int Concurrency { get; init; } = DefaultConcurrency;
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Randomness for RANDOM, LEAST_REQUEST and weighted clusters; null means <see cref="Random.Shared"/>.</summary>

@@ -2,22 +2,22 @@ using System.Net;
 using System.Net.Sockets;
 using Kubegate.Configuration;
 using Kubegate.Proxy;
+using Kubegate.Proxy.Reactors;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
 
 namespace Kubegate.Listeners;
 
 /// <summary>
-/// One listening socket for one Envoy listener, with its accept loop. Each accepted connection reads the listener's
-/// current <see cref="ListenerRuntime"/> once and is handed to the thread pool, so the loop only accepts.
+/// One listening socket for one Envoy listener. Every reactor accepts on it (<see cref="ListenerAcceptor"/>) and runs
+/// the connections it accepts; each accepted connection reads the listener's current <see cref="ListenerRuntime"/>
+/// once.
 /// </summary>
-internal sealed partial class ProxyListener : IAsyncDisposable
+internal sealed partial class ProxyListener : IAsyncDisposable, IAcceptHandler
 {
     // Used when tcp_backlog_size is unset; the kernel caps it at net.core.somaxconn. Envoy's default (128) drops
     // SYNs under a reconnect storm of a few hundred kubectl clients after an apiserver restart.
     internal const int DefaultBacklog = 4096;
-
-    private static readonly TimeSpan AcceptErrorBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly StatsStore _stats;
     private readonly ProxyContext _context;
@@ -28,7 +28,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     // find this listener's connections by reference: a listener of the same name added later is not this one.
     private volatile HashSet<ListenerRuntime> _runtimes;
     private Socket? _socket;
-    private Task? _acceptLoop;
+    private ListenerAcceptor[]? _acceptors;
 
     public ProxyListener(ListenerConfig config, StatsStore stats, ProxyContext context, ILogger logger)
     {
@@ -50,7 +50,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
 
     public bool IsListening => _socket is not null;
 
-    /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> when the address cannot be bound.</summary>
+    /// <summary>Binds and starts accepting on every reactor. Throws <see cref="SocketException"/> when the address cannot be bound.</summary>
     public void Start()
     {
         var config = _runtime.Config;
@@ -68,6 +68,9 @@ internal sealed partial class ProxyListener : IAsyncDisposable
 
             socket.Bind(endPoint);
             socket.Listen(config.TcpBacklogSize ?? DefaultBacklog);
+
+            // The reactors accept with non-blocking accept4; .NET never touches this socket again until it closes it.
+            socket.Blocking = false;
         }
         catch
         {
@@ -77,7 +80,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable
 
         _socket = socket;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
-        _acceptLoop = AcceptLoopAsync(socket);
+        _acceptors = _context.Reactors.StartAccepting((int)socket.SafeHandle.DangerousGetHandle(), this);
     }
 
     /// <summary>Applies a changed config that keeps the address: new connections use it, open ones keep theirs.</summary>
@@ -99,7 +102,10 @@ internal sealed partial class ProxyListener : IAsyncDisposable
     /// <summary>True when the connection was accepted by this listener (under any of its configs).</summary>
     public bool Owns(ProxyConnection connection) => _runtimes.Contains(connection.Listener);
 
-    /// <summary>Stops accepting. Open connections are not touched (drain is the connection manager's job).</summary>
+    /// <summary>
+    /// Stops accepting: every reactor lets go of the socket first, then it closes. Open connections are not touched
+    /// (drain is the connection manager's job).
+    /// </summary>
     public async Task StopAsync()
     {
         var socket = Interlocked.Exchange(ref _socket, null);
@@ -108,62 +114,31 @@ internal sealed partial class ProxyListener : IAsyncDisposable
             return;
         }
 
-        socket.Dispose();
-        if (_acceptLoop is { } loop)
+        if (Interlocked.Exchange(ref _acceptors, null) is { } acceptors)
         {
-            await loop.ConfigureAwait(false);
+            await ReactorGroup.StopAcceptingAsync(acceptors).ConfigureAwait(false);
         }
 
+        socket.Dispose();
         Log.ListenerStopped(_logger, Name, LocalEndPoint?.ToString() ?? string.Empty);
     }
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    private async Task AcceptLoopAsync(Socket listenSocket)
-    {
-        // Leave the caller's (start-up) context: the loop runs on the pool from its first await on.
-        await Task.Yield();
-        while (true)
-        {
-            Socket accepted;
-            try
-            {
-                accepted = await listenSocket.AcceptAsync().ConfigureAwait(false);
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                // Typically EMFILE/ENFILE: back off briefly instead of spinning, then keep serving.
-                Log.AcceptFailed(_logger, Name, ex.SocketErrorCode.ToString(), ex.Message);
-                await Task.Delay(AcceptErrorBackoff, _context.Time).ConfigureAwait(false);
-                continue;
-            }
-
-            OnAccepted(accepted);
-        }
-    }
-
-    private void OnAccepted(Socket accepted)
+    /// <summary>On the accepting reactor's thread: the connection starts there and stays there.</summary>
+    void IAcceptHandler.OnAccepted(Reactor reactor, int fd, in SocketAddressBuffer peer)
     {
         var runtime = _runtime;
         runtime.ListenerStats.DownstreamCxTotal.Increment();
         runtime.ListenerStats.DownstreamCxActive.Increment();
-
-        // Non-blocking from the process's view: the copy loop's synchronous reads and writes then return
-        // WouldBlock instead of waiting, and waiting is done with zero-byte asynchronous receives.
-        accepted.Blocking = false;
-        var connection = new ProxyConnection(_context.Connections.NextId(), accepted, runtime, _context);
+        var connection = new ProxyConnection(_context.Connections.NextId(), fd, peer, runtime, _context, reactor);
         _context.Connections.Add(connection);
+        connection.Start();
+    }
 
-        // Started here rather than queued: it runs only until the upstream connect is in flight (a pick and a
-        // non-blocking connect), and a hand-off per connection would wake a pool thread that then spins for work.
-        _ = connection.RunAsync();
+    void IAcceptHandler.OnAcceptFailed(int errno, bool backingOff)
+    {
+        // Typically EMFILE/ENFILE: the acceptor backs off briefly instead of spinning, then keeps serving.
+        Log.AcceptFailed(_logger, Name, Native.ToSocketError(errno).ToString(), $"errno {errno}{(backingOff ? ", accepting again in 100 ms" : string.Empty)}");
     }
 }

@@ -1,16 +1,21 @@
 using System.Collections.Concurrent;
 using Kubegate.Hosting;
+using Kubegate.Proxy.Reactors;
 using Kubegate.Stats;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kubegate.Proxy;
 
 /// <summary>
-/// Tracks every open proxied connection: one heartbeat a second enforces idle and duration timeouts for all of
-/// them (no timer per connection), and shutdown waits for them to finish, then closes the rest.
+/// Owns the data path's reactors (<see cref="ReactorGroup"/>) and tracks every open proxied connection: one heartbeat
+/// a second runs the shutdown drain and the periodic access-log entries, and shutdown waits for connections to
+/// finish, then closes the rest. Timeouts are each reactor's own timers.
 /// </summary>
 /// <remarks>
 /// The heartbeat is also the proxy's sign of life: <see cref="LastHeartbeatMilliseconds"/> only moves while its
-/// timer callbacks run to completion, and the systemd watchdog pings only while it moves.
+/// timer callbacks run to completion and every reactor answers its pings, and the systemd watchdog pings only while
+/// it moves.
 /// </remarks>
 internal sealed class ConnectionManager : IDisposable
 {
@@ -19,6 +24,7 @@ internal sealed class ConnectionManager : IDisposable
 
     // The longest Task.WaitAsync accepts (uint.MaxValue - 1 ms, about 49 days); a longer drain waits without a bound.
     private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+    private static readonly TimeSpan ReactorStopTimeout = TimeSpan.FromSeconds(2);
     private static readonly long QuietMilliseconds = (long)HeartbeatInterval.TotalMilliseconds;
 
     private readonly ConcurrentDictionary<long, ProxyConnection> _connections = new();
@@ -38,10 +44,19 @@ internal sealed class ConnectionManager : IDisposable
     private volatile PartialDrain[] _drains = [];
     private long _nextId;
 
-    public ConnectionManager(TimeProvider time, StatsStore stats)
+    /// <param name="time">The clock of every timeout, the heartbeat and the drain.</param>
+    /// <param name="stats">Where <c>server.*</c> connection stats go.</param>
+    /// <param name="concurrency">Reactors to run (0: none, for tests of the heartbeat alone).</param>
+    /// <param name="logger">Where the reactors log; null means nowhere.</param>
+    public ConnectionManager(TimeProvider time, StatsStore stats, int concurrency = 0, ILogger? logger = null)
     {
         _time = time;
         _ticksPerMillisecond = Math.Max(1, time.TimestampFrequency / 1000);
+        if (concurrency > 0)
+        {
+            Reactors = new ReactorGroup(concurrency, NowMilliseconds, logger ?? NullLogger.Instance, stats);
+        }
+
         _totalConnections = stats.Gauge("server.total_connections");
         _drainClosedQuiet = stats.Counter("server.drain_closed_quiet");
         _drainClosedForced = stats.Counter("server.drain_closed_forced");
@@ -51,12 +66,18 @@ internal sealed class ConnectionManager : IDisposable
 
     public int Count => _connections.Count;
 
+    /// <summary>The reactors that accept and run connections; null for a manager made without any (tests).</summary>
+    public ReactorGroup? Reactors { get; }
+
     public IEnumerable<ProxyConnection> Connections => _connections.Values;
 
     public long NextId() => Interlocked.Increment(ref _nextId);
 
-    /// <summary>When the last heartbeat finished (<see cref="NowMilliseconds"/> clock): stale means the proxy is wedged.</summary>
-    public long LastHeartbeatMilliseconds => Volatile.Read(ref _lastHeartbeat);
+    /// <summary>
+    /// When the last heartbeat finished (<see cref="NowMilliseconds"/> clock), or the oldest reactor ping still
+    /// unanswered if earlier: stale means the proxy is wedged.
+    /// </summary>
+    public long LastHeartbeatMilliseconds => Math.Min(Volatile.Read(ref _lastHeartbeat), Reactors?.OldestUnansweredPing ?? long.MaxValue);
 
     /// <summary>The shutdown drain in progress; null before <see cref="DrainAsync(TimeSpan, DrainStrategy, CancellationToken)"/>.</summary>
     public DrainSchedule? ShutdownDrain => _shutdownDrain;
@@ -91,12 +112,13 @@ internal sealed class ConnectionManager : IDisposable
     }
 
     /// <summary>
-    /// Runs the timeouts (and, during a shutdown drain, closes due connections that are quiet) now; the timer calls
-    /// this every second, tests may call it directly.
+    /// Pings the reactors, asks for due periodic access-log entries and, during a shutdown drain, closes due
+    /// connections that are quiet; the timer calls this every second, tests may call it directly.
     /// </summary>
     public void OnHeartbeat()
     {
         var now = NowMilliseconds();
+        Reactors?.Ping(now);
         var drain = _shutdownDrain;
         foreach (var connection in _connections.Values)
         {
@@ -231,7 +253,32 @@ internal sealed class ConnectionManager : IDisposable
         }
     }
 
-    public void Dispose() => _heartbeat.Dispose();
+    /// <summary>
+    /// Stops the heartbeat, lets the reactors finish the closes already asked of them (at most
+    /// <see cref="ReactorStopTimeout"/>), then stops the reactors.
+    /// </summary>
+    public void Dispose()
+    {
+        _heartbeat.Dispose();
+        if (Reactors is null)
+        {
+            return;
+        }
+
+        foreach (var connection in _connections.Values)
+        {
+            connection.CloseForShutdown();
+        }
+
+        // Shutdown only, and bounded: the reactors close what is left within a turn or two.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!_connections.IsEmpty && waited.Elapsed < ReactorStopTimeout)
+        {
+            Thread.Sleep(1);
+        }
+
+        Reactors.Dispose();
+    }
 
     /// <summary>The members of one partial drain and the signal that the last of them ended.</summary>
     private sealed class PartialDrain

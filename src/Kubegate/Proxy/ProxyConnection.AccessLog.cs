@@ -1,6 +1,7 @@
 using System.Net;
 using Kubegate.AccessLog;
 using Kubegate.AccessLog.Tls;
+using Kubegate.Proxy.Reactors;
 
 namespace Kubegate.Proxy;
 
@@ -64,6 +65,9 @@ internal sealed partial class ProxyConnection
         _clientHello = null;
     }
 
+    /// <summary>The client's address on this proxy (the listener's address); captured at accept when an access log wants it.</summary>
+    public IPEndPoint? DownstreamLocalEndPoint { get; private set; }
+
     private void OnUpstreamConnectedForAccessLog()
     {
         if (!_listener.HasAccessLog)
@@ -71,28 +75,20 @@ internal sealed partial class ProxyConnection
             return;
         }
 
-        try
-        {
-            _upstreamLocalEndPoint = _upstream?.LocalEndPoint as IPEndPoint;
-        }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
-        {
-            // Closed already: the entry shows '-'.
-        }
-
+        _upstreamLocalEndPoint = Native.LocalEndPoint(_upstreamFd);
         if (_listener.FlushOnConnected)
         {
-            AccessLogger.WriteAll(_listener.TcpProxyAccessLoggers, BuildRecord(_context.Connections.NowMilliseconds(), final: false));
+            AccessLogger.WriteAll(_listener.TcpProxyAccessLoggers, BuildRecord(_reactor.Now, final: false));
         }
     }
 
-    /// <summary>Called from the heartbeat: writes the periodic entry of <c>access_log_flush_interval</c> when due.</summary>
+    /// <summary>On the reactor, when the heartbeat asked (<see cref="OnHeartbeat"/>): writes the periodic entry of <c>access_log_flush_interval</c> when due.</summary>
     private void FlushAccessLogIfDue(long now)
     {
         var interval = _listener.AccessLogFlushIntervalMs;
         if (interval > 0 && now - _lastAccessLogFlush >= interval)
         {
-            _lastAccessLogFlush = now;
+            Volatile.Write(ref _lastAccessLogFlush, now);
             AccessLogger.WriteAll(_listener.TcpProxyAccessLoggers, BuildRecord(now, final: false));
         }
     }
@@ -125,7 +121,7 @@ internal sealed partial class ProxyConnection
         UpstreamLocalAddress = _upstreamLocalEndPoint,
         UpstreamTransportFailureReason = UpstreamFailureReason,
         DownstreamRemoteAddress = DownstreamRemoteEndPoint as IPEndPoint,
-        DownstreamLocalAddress = DownstreamLocalEndPoint as IPEndPoint,
+        DownstreamLocalAddress = DownstreamLocalEndPoint,
         ConnectionId = Id,
         ConnectionTerminationDetails = final ? TerminationDetails(_closeReason) : null,
         RequestedServerName = RequestedServerName,

@@ -25,6 +25,9 @@ internal sealed class ProxyContext
 
     public ConnectionManager Connections { get; }
 
+    /// <summary>The reactors that accept and run connections (the connection manager's).</summary>
+    public Reactors.ReactorGroup Reactors => Connections.Reactors ?? throw new InvalidOperationException("the connection manager runs no reactors");
+
     public ILogger Logger { get; }
 
     public TimeProvider Time { get; }

@@ -50,4 +50,49 @@ public class SocketEngineTests : IDisposable
         await process.WaitForExitAsync();
         Assert.Equal(0, process.ExitCode);
     }
+
+    [Theory]
+    [InlineData(null, 2)]
+    [InlineData("3", 3)]
+    [InlineData("1", 1)]
+    public async Task Serve_Reactors_OnePerCpuUnlessConcurrencySaysOtherwise(string? concurrency, int reactors)
+    {
+        await using var echo = new TcpEchoServer();
+        var port = FreePort.Next();
+        ServeConfig.Write(_dir, port, echo.EndPoint);
+        using var notify = NotifySocket.InDirectory(_dir);
+        var environment = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Address, ["DOTNET_PROCESSOR_COUNT"] = "2" };
+        string[] args = concurrency is null
+            ? ["-c", "envoy.yaml", "--drain-time-s", "1"]
+            : ["-c", "envoy.yaml", "--drain-time-s", "1", "--concurrency", concurrency];
+
+        await using var process = KubegateProcess.Start(_dir, environment, args);
+        await notify.NextAsync(0, "READY=1");
+
+        // Whatever the number of reactors, every connection is accepted and relayed.
+        var clients = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                var client = await SocketTestExtensions.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, port));
+                clients.Add(client);
+                await client.SendAllAsync("ping"u8.ToArray());
+                Assert.Equal("ping"u8.ToArray(), await client.ReceiveExactlyAsync(4));
+            }
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+
+        var names = Directory.GetDirectories($"/proc/{process.Id}/task")
+            .Select(task => File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'))
+            .ToList();
+        Assert.Equal(reactors, names.Count(n => n.StartsWith("kg-reactor-", StringComparison.Ordinal)));
+
+        process.Terminate();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+    }
 }

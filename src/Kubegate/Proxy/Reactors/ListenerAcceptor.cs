@@ -1,0 +1,134 @@
+namespace Kubegate.Proxy.Reactors;
+
+/// <summary>
+/// One listening socket on one reactor. Every reactor registers the same listening socket with
+/// <c>EPOLLEXCLUSIVE</c>, so the kernel wakes one reactor per incoming connection, and the reactor that accepts
+/// a connection runs it: no hand-over between threads.
+/// </summary>
+/// <remarks>
+/// One shared socket rather than one <c>SO_REUSEPORT</c> socket per reactor: the listener keeps one backlog and one
+/// port (port 0 binds once), a reload that closes a listener cannot lose connections queued in one reactor's socket,
+/// and no other process of the same user can bind into the group.
+/// When descriptors run out (EMFILE/ENFILE), the acceptor leaves epoll for <see cref="BackoffMilliseconds"/>:
+/// the pending connection stays in the backlog instead of waking the reactor again and again.
+/// </remarks>
+internal sealed class ListenerAcceptor : ReactorTimer, IReactorHandler, IReactorWork
+{
+    /// <summary>How long accepting pauses after the process ran out of descriptors.</summary>
+    public const long BackoffMilliseconds = 100;
+
+    // Accepts per readiness event before the reactor serves its connections again; the socket stays readable
+    // (level-triggered), so the rest come on the next turn.
+    private const int AcceptsPerEvent = 64;
+
+    private readonly Reactor _reactor;
+    private readonly int _listenFd;
+    private readonly IAcceptHandler _handler;
+    private readonly TaskCompletionSource _removed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ulong _token;
+    private volatile bool _removeRequested;
+    private bool _done;
+
+    public ListenerAcceptor(Reactor reactor, int listenFd, IAcceptHandler handler)
+    {
+        _reactor = reactor;
+        _listenFd = listenFd;
+        _handler = handler;
+    }
+
+    /// <summary>Completes once the reactor no longer watches or accepts on the socket (it may then be closed).</summary>
+    public Task Removed => _removed.Task;
+
+    /// <summary>Starts accepting (asynchronously, on the reactor).</summary>
+    public void Start() => _reactor.Post(this);
+
+    /// <summary>Stops accepting; <see cref="Removed"/> completes when the reactor has let go of the socket.</summary>
+    public Task RemoveAsync()
+    {
+        _removeRequested = true;
+        _reactor.Post(this);
+        return _removed.Task;
+    }
+
+    void IReactorWork.Execute()
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        if (_removeRequested)
+        {
+            _done = true;
+            _reactor.Timers.Cancel(this);
+            _reactor.Unregister(_token, _listenFd);
+            _token = 0;
+            _removed.TrySetResult();
+            return;
+        }
+
+        Register();
+    }
+
+    public void OnEvents(int side, uint events)
+    {
+        for (var i = 0; i < AcceptsPerEvent && !_done; i++)
+        {
+            var peer = default(SocketAddressBuffer);
+            var fd = Native.Accept(_listenFd, ref peer);
+            if (fd >= 0)
+            {
+                _handler.OnAccepted(_reactor, fd, peer);
+                continue;
+            }
+
+            var errno = Native.LastError;
+            switch (errno)
+            {
+                case Native.EAGAIN:
+                    return;
+                case Native.EINTR:
+                    continue;
+                case Native.EMFILE or Native.ENFILE or Native.ENOBUFS or Native.ENOMEM:
+                    _handler.OnAcceptFailed(errno, backingOff: true);
+                    _reactor.Unregister(_token, _listenFd);
+                    _token = 0;
+                    _reactor.Timers.Schedule(this, _reactor.Now + BackoffMilliseconds);
+                    return;
+                default:
+                    // ECONNABORTED and the errors accept4 passes on from a connection that died in the backlog:
+                    // that connection is gone, the listener is fine.
+                    _handler.OnAcceptFailed(errno, backingOff: false);
+                    continue;
+            }
+        }
+    }
+
+    public override void OnTimer(long now)
+    {
+        if (!_done && _token == 0)
+        {
+            Register();
+        }
+    }
+
+    public void OnFailed(Exception exception)
+    {
+        // Keep the listener serving: a handler that threw for one accepted connection says nothing about the socket.
+    }
+
+    private void Register()
+    {
+        if (_token != 0)
+        {
+            return;
+        }
+
+        _token = _reactor.Register(this, _listenFd, 0, Native.EPOLLIN | Native.EPOLLEXCLUSIVE, out var errno);
+        if (_token == 0)
+        {
+            _handler.OnAcceptFailed(errno, backingOff: true);
+            _reactor.Timers.Schedule(this, _reactor.Now + BackoffMilliseconds);
+        }
+    }
+}

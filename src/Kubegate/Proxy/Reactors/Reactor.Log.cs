@@ -1,0 +1,19 @@
+using Kubegate.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Kubegate.Proxy.Reactors;
+
+internal sealed partial class Reactor
+{
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.ReactorWaitFailed, LogLevel.Error, "reactor {Reactor}: epoll_wait failed with errno {Errno}", EventName = "ReactorWaitFailed")]
+        public static partial void WaitFailed(ILogger logger, int reactor, int errno);
+
+        [LoggerMessage(EventIds.ReactorHandlerFailed, LogLevel.Error, "reactor {Reactor}: a connection handler failed; the connection is reset", EventName = "ReactorHandlerFailed")]
+        public static partial void HandlerFailed(ILogger logger, int reactor, Exception exception);
+
+        [LoggerMessage(EventIds.ReactorLoopFailed, LogLevel.Error, "reactor {Reactor}: the event loop failed; it goes on", EventName = "ReactorLoopFailed")]
+        public static partial void LoopFailed(ILogger logger, int reactor, Exception exception);
+    }
+}

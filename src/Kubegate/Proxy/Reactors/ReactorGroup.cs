@@ -1,0 +1,90 @@
+using Kubegate.Stats;
+using Microsoft.Extensions.Logging;
+
+namespace Kubegate.Proxy.Reactors;
+
+/// <summary>
+/// The data path's event loops: <see cref="Count"/> reactors (Envoy's <c>--concurrency</c>, by default one per core
+/// the process may run on), each accepting on every listener. Created and started with the server, stopped last.
+/// </summary>
+internal sealed class ReactorGroup : IDisposable
+{
+    private readonly Reactor[] _reactors;
+
+    public ReactorGroup(int count, Func<long> clock, ILogger logger, StatsStore stats)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var errors = stats.Counter("server.reactor_errors");
+        _reactors = new Reactor[count];
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _reactors[i] = new Reactor(i, clock, logger, errors);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+
+        foreach (var reactor in _reactors)
+        {
+            reactor.Start();
+        }
+    }
+
+
+    public int Count => _reactors.Length;
+
+    public IReadOnlyList<Reactor> Reactors => _reactors;
+
+    /// <summary>The oldest heartbeat ping some reactor has not answered; <see cref="long.MaxValue"/> when all answered.</summary>
+    public long OldestUnansweredPing
+    {
+        get
+        {
+            var oldest = long.MaxValue;
+            foreach (var reactor in _reactors)
+            {
+                oldest = Math.Min(oldest, reactor.OldestUnansweredPing);
+            }
+
+            return oldest;
+        }
+    }
+
+    public void Ping(long now)
+    {
+        foreach (var reactor in _reactors)
+        {
+            reactor.Ping(now);
+        }
+    }
+
+    /// <summary>Starts accepting on <paramref name="listenFd"/> on every reactor; the result stops it.</summary>
+    public ListenerAcceptor[] StartAccepting(int listenFd, IAcceptHandler handler)
+    {
+        var acceptors = new ListenerAcceptor[_reactors.Length];
+        for (var i = 0; i < acceptors.Length; i++)
+        {
+            acceptors[i] = new ListenerAcceptor(_reactors[i], listenFd, handler);
+            acceptors[i].Start();
+        }
+
+        return acceptors;
+    }
+
+    /// <summary>Stops accepting: completes once no reactor watches the socket any more, so it can be closed.</summary>
+    public static Task StopAcceptingAsync(ListenerAcceptor[] acceptors) =>
+        Task.WhenAll(acceptors.Select(a => a.RemoveAsync()));
+
+    public void Dispose()
+    {
+        foreach (var reactor in _reactors)
+        {
+            reactor?.Dispose();
+        }
+    }
+}
