@@ -981,8 +981,8 @@ def render(s: Settings, names: list[Contestant], rounds: list, facts: dict[str, 
         lines += [f"Partial run: contestants {', '.join(c.name for c in names)}; workloads {', '.join(s.workloads)}.",
                   ""]
     lines += ["Each cell: median over rounds (min–max). Ratios compare medians: ×direct = contestant / direct, "
-              "×best peer = contestant / the best of HAProxy plain, HAProxy tuned and nginx stream in that figure "
-              "in the same run (highest throughput; lowest latency, memory, CPU), so the best peer itself reads 1.00. "
+              "×best peer = contestant / the best of HAProxy plain, HAProxy tuned and nginx stream (in W3 also "
+              "HAProxy splice-forced) in that figure in the same run (highest throughput; lowest latency, memory, CPU), so the best peer itself reads 1.00. "
               "CPU: the proxy process tree's user+system time per unit of work, median over rounds. "
               "A run with errors is marked invalid and left out of the median (count in brackets).", ""]
     load = float(facts["load average at start"].split()[0])
@@ -999,8 +999,10 @@ def render(s: Settings, names: list[Contestant], rounds: list, facts: dict[str, 
                 cpus[(c.name, m.workload, m.key)] = cpu_per_unit(rounds, c.name, m)
         if not runs:
             continue
-        best = best_of({p: (cells.get((p, m.workload, m.key)) or (None,))[0] for p in PEERS}, m.higher_is_better)
-        best_cpu = best_of({p: cpus.get((p, m.workload, m.key)) for p in PEERS}, False)
+        # W3's peers include the splice-forced HAProxy, which runs nothing else.
+        peers = PEERS + ["haproxy-splice"] if m.workload == "W3" else PEERS
+        best = best_of({p: (cells.get((p, m.workload, m.key)) or (None,))[0] for p in peers}, m.higher_is_better)
+        best_cpu = best_of({p: cpus.get((p, m.workload, m.key)) for p in peers}, False)
         direct = cells.get(("direct", m.workload, m.key))
         lines += [f"## {m.label}", "", "| contestant | median (min–max) | ×direct | ×best peer |"
                   + (f" {m.cpu_label} | CPU ×best peer |" if m.cpu_label else ""),
