@@ -662,6 +662,7 @@ def w4(c: Contestant, proc: subprocess.Popen, s: Settings) -> dict:
     base_active = sum(v["active"] for v in backends_status().values())
     base = settle_rss(proc.pid)
     idle: dict[int, int] = {}
+    harness: dict[int, int] = {}
     marks: dict[str, int] = {}
 
     def stage(count: int) -> None:
@@ -669,6 +670,7 @@ def w4(c: Contestant, proc: subprocess.Popen, s: Settings) -> dict:
         wait_until(lambda: sum(v["active"] for v in backends_status().values()) - base_active >= count * 0.99, 30,
                    f"the backends to see {count} idle connections", interval=0.05)
         idle[count] = settle_rss(proc.pid)
+        harness[count] = tree_rss_kib(os.getpid())  # what the client side costs, for sizing larger runs
 
     def used() -> None:
         marks["used"] = settle_rss(proc.pid)
@@ -687,7 +689,7 @@ def w4(c: Contestant, proc: subprocess.Popen, s: Settings) -> dict:
             "kib_marginal": (idle[high] - idle[low]) / (high - low) if high > low else (idle[high] - base) / high,
             "kib_used": (marks["used"] - base) / n,
             "base_kib": base, "idle_kib": {str(k): v for k, v in idle.items()}, "used_kib": marks["used"],
-            "connections_low": low, "connections": high,
+            "harness_kib": {str(k): v for k, v in harness.items()}, "connections_low": low, "connections": high,
             "units": n, "valid": not errors, "note": "; ".join(errors)}
 
 
@@ -1248,8 +1250,8 @@ def main() -> int:
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, nr_open), min(need, nr_open)))
         except (ValueError, OSError) as error:
-            why = (f"the open-file hard limit is {hard} and could not be raised ({error}; raising it needs "
-                   "CAP_SYS_RESOURCE, which this environment does not grant even to root)")
+            why = (f"the open-file hard limit is {hard} and could not be raised to {min(need, nr_open)} "
+                   f"({error}; raising it needs CAP_SYS_RESOURCE, even as root)")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     fits = max_connections() - 100
