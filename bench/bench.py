@@ -771,7 +771,8 @@ async def _watch_load(c: Contestant, s: Settings, wrk_argv: list[str], pid: int 
         state["measuring"] = True
         t0 = time.monotonic()
         wrk = await asyncio.create_subprocess_exec(*wrk_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                                   stderr=subprocess.PIPE, start_new_session=True)
+                                                   stderr=subprocess.PIPE, start_new_session=True,
+                                                   preexec_fn=_die_with_parent)
         try:
             out, err = await asyncio.wait_for(wrk.communicate(), s.duration + 30)
         except asyncio.TimeoutError:
