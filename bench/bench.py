@@ -420,7 +420,7 @@ def kubegate_conf(run_dir: Path) -> Path:
     def cluster(name: str, ports: list[int]) -> str:
         endpoints = "".join(f"""
         - endpoint: {{address: {{socket_address: {{address: {HOST}, port_value: {p}}}}}}}""" for p in ports)
-        # Envoy's default circuit breaker allows 1024 connections; W4 holds 10,000, as HAProxy's maxconn allows.
+        # Envoy's default circuit breaker allows 1024 connections; W4 holds up to 50,000.
         return f"""
   - name: {name}
     type: STATIC
