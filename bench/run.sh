@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # kubegate macro-benchmark: kubegate vs HAProxy (plain and tuned) vs nginx stream vs direct, on 127.0.0.1 only.
 #
-#   bash bench/run.sh            # full run: 3 interleaved rounds, ~15 min; writes bench/results/<time>.md and bench/RESULTS.md
+#   bash bench/run.sh            # full run: 3 interleaved rounds, ~20 min; writes bench/results/<time>.md and bench/RESULTS.md
 #   bash bench/run.sh --quick    # 1 round, short loads (~2-3 min), for development; writes bench/results/quick-<time>.md
 #   BENCH_QUICK=1 make bench     # the same through make
+#   bash bench/run.sh --quick --only kubegate,haproxy --workloads W1,W6    # a subset: writes results/partial-<time>.md
+#                                # (quick-<time>.md with --quick); contestants: direct, haproxy, haproxy-tuned,
+#                                # haproxy-splice, nginx, kubegate; workloads: W1, W1h2, W2, W3, W4, W5, W6
 #
 # KUBEGATE=<path> picks the binary (default: out/kubegate from `make publish`, which must be the NativeAOT build).
 # Missing tools are installed from Debian (apt-get; sudo when not root). See bench/README.md.
@@ -16,7 +19,7 @@ extra=()
 for arg in "$@"; do
     case $arg in
         --quick) quick=1 ;;
-        -h | --help) sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) extra+=("$arg") ;;
     esac
 done
