@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Kubegate.AccessLog.Formatting;
 using Kubegate.Configuration;
-using Kubegate.Hosting;
+using Kubegate.Infrastructure;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
 

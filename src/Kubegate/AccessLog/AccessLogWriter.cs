@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Threading.Channels;
-using Kubegate.Hosting;
+using Kubegate.Infrastructure;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Kubegate.Configuration;
 using Kubegate.Hosting;
+using Kubegate.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Kubegate.Clusters;
-using Kubegate.Hosting;
+using Kubegate.Infrastructure;
 using Microsoft.Extensions.Logging;
 
 namespace Kubegate.Health;

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Kubegate.Configuration;
 using Kubegate.Configuration.Watching;
 using Kubegate.Hosting.Systemd;
+using Kubegate.Infrastructure;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -6,6 +6,8 @@ using Kubegate.Admin;
 using Kubegate.Configuration;
 using Kubegate.Configuration.Watching;
 using Kubegate.Hosting.Systemd;
+using Kubegate.Infrastructure;
+using Kubegate.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;

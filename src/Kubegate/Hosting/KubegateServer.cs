@@ -4,6 +4,7 @@ using Kubegate.Admin;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.Health;
+using Kubegate.Infrastructure;
 using Kubegate.Listeners;
 using Kubegate.Proxy;
 using Kubegate.Stats;

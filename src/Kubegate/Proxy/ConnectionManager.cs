@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Kubegate.Hosting;
 using Kubegate.Stats;
 
 namespace Kubegate.Proxy;

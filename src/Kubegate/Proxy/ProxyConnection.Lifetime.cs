@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Kubegate.AccessLog;
 
 namespace Kubegate.Proxy;
 

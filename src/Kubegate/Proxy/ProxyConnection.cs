@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using Kubegate.AccessLog;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.Health;

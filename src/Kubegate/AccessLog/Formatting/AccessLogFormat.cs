@@ -3,9 +3,9 @@ using System.Net;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Kubegate.AccessLog;
 using Kubegate.Configuration;
 using Kubegate.Infrastructure;
-using Kubegate.Proxy;
 
 namespace Kubegate.AccessLog.Formatting;
 
