@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Kubegate.Proxy;
+using Kubegate.Clusters;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,8 +24,13 @@ internal sealed class HealthServices : IDisposable
     /// Jitter and <c>enforcing_*</c> draws; null means <see cref="Random.Shared"/>. Used under a lock, so a seeded
     /// (not thread-safe) instance is fine.
     /// </param>
-    public HealthServices(StatsStore stats, TimeProvider time, ILoggerFactory? loggerFactory = null, Random? random = null)
+    /// <param name="connections">
+    /// The data path's closer of a failed host's connections (<c>close_connections_on_host_health_failure</c>); null
+    /// closes nothing.
+    /// </param>
+    public HealthServices(StatsStore stats, TimeProvider time, ILoggerFactory? loggerFactory = null, Random? random = null, IHostConnectionCloser? connections = null)
     {
+        Connections = connections;
         Stats = stats;
         Time = time;
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("kubegate.health");
@@ -38,11 +43,14 @@ internal sealed class HealthServices : IDisposable
 
     public ILogger Logger { get; }
 
-    /// <summary>The open proxied connections, for <c>close_connections_on_host_health_failure</c>; null closes nothing.</summary>
-    public ConnectionManager? Connections { get; set; }
+    /// <summary>Closes a failed host's connections (<c>close_connections_on_host_health_failure</c>); null closes nothing.</summary>
+    public IHostConnectionCloser? Connections { get; }
 
     /// <summary>Replaces the HTTP/TCP probes (tests); null means the real ones.</summary>
     public HealthProbeFactory? ProbeFactory { get; init; }
+
+    /// <summary>Builds the health monitor of <paramref name="cluster"/> (what <see cref="ClusterManager"/> is given).</summary>
+    public IClusterHealthMonitor CreateMonitor(ClusterState cluster) => new ClusterHealth(cluster, this);
 
     /// <summary>A uniformly random integer in [0, <paramref name="maxExclusive"/>); 0 when the range is empty.</summary>
     public long NextRandom(long maxExclusive)

@@ -6,6 +6,7 @@ using Kubegate.Configuration;
 using Kubegate.Health;
 using Kubegate.Infrastructure;
 using Kubegate.Listeners;
+using Kubegate.LoadBalancing;
 using Kubegate.Proxy;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
@@ -43,10 +44,11 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("kubegate");
         Stats = stats ?? new StatsStore();
-        _health = new HealthServices(Stats, _options.TimeProvider, loggerFactory);
-        Clusters = new ClusterManager(Stats, _options.Random, _health);
         Connections = new ConnectionManager(_options.TimeProvider, Stats);
-        _health.Connections = Connections;
+        _health = new HealthServices(Stats, _options.TimeProvider, loggerFactory, connections: Connections);
+
+        // Health is wired to clusters here, where both are known: Clusters never imports Health.
+        Clusters = new ClusterManager(Stats, LoadBalancerFactory.For(_options.Random), _health.CreateMonitor);
         AccessLogs = new AccessLogManager(Stats, loggerFactory.CreateLogger("kubegate.access_log"), _options.TimeProvider);
         var context = new ProxyContext(Clusters, Connections, loggerFactory.CreateLogger("kubegate.proxy"), _options.TimeProvider, _options.Random, _options.BufferPool, AccessLogs, _options.PipePool);
         Listeners = new ListenerManager(Stats, context, loggerFactory.CreateLogger("kubegate.listeners"), _options.DrainTime);

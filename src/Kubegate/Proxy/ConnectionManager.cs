@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Kubegate.Clusters;
+using Kubegate.Health;
 using Kubegate.Stats;
 
 namespace Kubegate.Proxy;
@@ -11,7 +13,7 @@ namespace Kubegate.Proxy;
 /// The heartbeat is also the proxy's sign of life: <see cref="LastHeartbeatMilliseconds"/> only moves while its
 /// timer callbacks run to completion, and the systemd watchdog pings only while it moves.
 /// </remarks>
-internal sealed class ConnectionManager : IDisposable
+internal sealed class ConnectionManager : IDisposable, IHostConnectionCloser
 {
     /// <summary>How often timeouts and drain closes run; also how long a connection must be quiet to count as between requests.</summary>
     internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
@@ -51,6 +53,22 @@ internal sealed class ConnectionManager : IDisposable
     public int Count => _connections.Count;
 
     public IEnumerable<ProxyConnection> Connections => _connections.Values;
+
+    /// <inheritdoc/>
+    public int CloseConnections(ClusterState cluster, EndpointState host)
+    {
+        var closed = 0;
+        foreach (var connection in _connections.Values)
+        {
+            if (connection.Cluster == cluster && connection.UpstreamHost == host && !connection.IsClosed)
+            {
+                connection.CloseForShutdown();
+                closed++;
+            }
+        }
+
+        return closed;
+    }
 
     public long NextId() => Interlocked.Increment(ref _nextId);
 

@@ -4,6 +4,7 @@ using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.Health;
 using Kubegate.Hosting;
+using Kubegate.LoadBalancing;
 using Kubegate.Stats;
 using Kubegate.Tests.Clusters;
 
@@ -111,7 +112,7 @@ public class DashboardStateTests
     [Fact]
     public void StatusTable_ClusterWithoutEndpoints()
     {
-        var cluster = new ClusterState(new ClusterConfig { Name = "empty" }, new ClusterLoadAssignmentConfig { ClusterName = "empty" }, _stats);
+        var cluster = new ClusterState(new ClusterConfig { Name = "empty" }, new ClusterLoadAssignmentConfig { ClusterName = "empty" }, _stats, LoadBalancerFactory.For());
         using var json = JsonDocument.Parse(Format(cluster));
 
         var text = StatusCommand.Render(json.RootElement);
@@ -160,7 +161,7 @@ public class DashboardStateTests
         var cluster = new ClusterState(
             new ClusterConfig { Name = "c", LbPolicy = LbPolicy.LeastRequest },
             new ClusterLoadAssignmentConfig { ClusterName = "c", Endpoints = [TestEndpoints.Config(10001), TestEndpoints.Config(10002)] },
-            _stats);
+            _stats, LoadBalancerFactory.For());
         cluster.Stats.UpstreamCxRxBytesTotal.Add(1000);
         cluster.Stats.UpstreamCxTxBytesTotal.Add(200);
         var healthy = cluster.AllHosts.Hosts[0];

@@ -3,6 +3,7 @@ using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.Health;
 using Kubegate.Health.Active;
+using Kubegate.LoadBalancing;
 using Kubegate.Stats;
 
 namespace Kubegate.Tests.Health;
@@ -22,7 +23,7 @@ internal sealed class HealthTestCluster : IDisposable
         {
             ProbeFactory = (_, _, host) => Probe(host.EndPoint.Port),
         };
-        Cluster = new ClusterState(config, Assignment(ports), Stats, health: Services);
+        Cluster = new ClusterState(config, Assignment(ports), Stats, LoadBalancerFactory.For(), Services.CreateMonitor);
     }
 
     public ManualTimeProvider Time { get; } = new();

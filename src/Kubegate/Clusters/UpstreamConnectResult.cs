@@ -1,4 +1,4 @@
-namespace Kubegate.Health;
+namespace Kubegate.Clusters;
 
 /// <summary>
 /// What a proxied connection's upstream connect attempt came to: the only results a TCP proxy reports to outlier
