@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Kubegate.Configuration;
-using Kubegate.Hosting;
 using Kubegate.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -29,7 +28,7 @@ internal sealed partial class AdminServer : IAsyncDisposable
     private WebApplication? _app;
     private int _stopped;
 
-    public AdminServer(KubegateServer server, SocketAddressConfig address, TimeProvider time, ILogger logger)
+    public AdminServer(IAdminHost server, SocketAddressConfig address, TimeProvider time, ILogger logger)
     {
         _address = address;
         _logger = logger;

@@ -19,7 +19,7 @@ namespace Kubegate.Hosting;
 /// runs it as a service; tests run it in-process on 127.0.0.1 port 0 listeners and read its stats directly.
 /// A reload hands it the next snapshot (<see cref="ApplyAsync"/>).
 /// </summary>
-internal sealed partial class KubegateServer : IAsyncDisposable
+internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
 {
     private readonly ILogger _logger;
     private readonly KubegateServerOptions _options;
@@ -55,6 +55,8 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         Stats.Counter("server.dynamic_unknown_fields").Add(snapshot.Warnings.Count(w => w.IsUnknownField));
     }
 
+    public string Version => KubegateCommandLine.Version;
+
     public StatsStore Stats { get; }
 
     /// <summary>The last update of each watched config file, filled in by the reload service (shown on the dashboard).</summary>
@@ -85,13 +87,29 @@ internal sealed partial class KubegateServer : IAsyncDisposable
     internal Action? StopApplication { get; set; }
 
     /// <summary>The run-time log level <c>POST /logging</c> changes (the host's logging filter reads it).</summary>
-    internal LoggingLevelSwitch LogLevels { get; set; } = new();
+    public LoggingLevelSwitch LogLevels { get; set; } = new();
 
     /// <summary>True once <see cref="StartAsync"/> has bound the listeners.</summary>
-    internal bool IsStarted => _started;
+    public bool IsStarted => _started;
 
     /// <summary>True once <see cref="StopAsync"/> has begun.</summary>
-    internal bool IsStopping => Volatile.Read(ref _stopped) != 0;
+    public bool IsStopping => Volatile.Read(ref _stopped) != 0;
+
+    /// <summary>Stops the process: the host's <see cref="StopApplication"/>, or this server alone when run without one.</summary>
+    public void Quit()
+    {
+        if (StopApplication is { } stop)
+        {
+            stop();
+        }
+        else
+        {
+            _ = StopAsync();
+        }
+    }
+
+    /// <summary>Reopens every log file (SIGUSR1, <c>/reopen_logs</c>).</summary>
+    public void ReopenLogs() => AccessLogs.ReopenAll();
 
     /// <summary>
     /// Ends the shutdown drain now (a second SIGTERM or SIGINT): every open connection is closed and
