@@ -17,7 +17,7 @@ public class ConfigReloaderTests : IAsyncLifetime
     private readonly ConfigFiles _files = new();
     private readonly StatsStore _stats = new();
     private readonly ConcurrentQueue<ConfigSnapshot> _applied = new();
-    private IReadOnlyList<ListenerBindFailure> _bindFailures = [];
+    private IReadOnlyList<ListenerApplyFailure> _bindFailures = [];
     private ConfigReloader _reloader = null!;
 
     public Task InitializeAsync()
@@ -289,7 +289,7 @@ public class ConfigReloaderTests : IAsyncLifetime
     [Fact]
     public async Task ReloadAll_ListenerCannotBind_LdsRejectedButRestInForce()
     {
-        _bindFailures = [new ListenerBindFailure("l2", "0.0.0.0:6444", "Address already in use")];
+        _bindFailures = [new ListenerApplyFailure("l2", "cannot bind '0.0.0.0:6444': Address already in use")];
         _files.Write("lds.yaml", "version_info: \"5\"\n" + ConfigFiles.Lds(ConfigFiles.Listener("l1", 6443, "c1"), ConfigFiles.Listener("l2", 6444, "c1")));
 
         var result = await ReloadAsync("lds");
@@ -307,15 +307,18 @@ public class ConfigReloaderTests : IAsyncLifetime
         var loader = _files.Loader(rejectUnknownDynamicFields);
         var initial = ConfigFileSet.Load(loader, "envoy.yaml");
         Assert.True(initial.Result.Succeeded, string.Join("\n", initial.Result.Problems));
-        var reloader = new ConfigReloader(loader, initial, _stats, ApplyAsync, NullLogger.Instance);
+        var reloader = new ConfigReloader(loader, initial, _stats, new Applier(this), NullLogger.Instance);
         reloader.Start();
         return reloader;
     }
 
-    private Task<IReadOnlyList<ListenerBindFailure>> ApplyAsync(ConfigSnapshot next, CancellationToken cancellationToken)
+    private sealed class Applier(ConfigReloaderTests test) : IConfigApplier
     {
-        _applied.Enqueue(next);
-        return Task.FromResult(_bindFailures);
+        public Task<IReadOnlyList<ListenerApplyFailure>> ApplyAsync(ConfigSnapshot next, CancellationToken cancellationToken)
+        {
+            test._applied.Enqueue(next);
+            return Task.FromResult(test._bindFailures);
+        }
     }
 
     private async Task<ReloadResult> ReloadAsync(string subscription)
