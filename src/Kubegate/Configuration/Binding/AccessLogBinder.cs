@@ -228,20 +228,19 @@ internal static class AccessLogBinder
         return failed ? null : result;
     }
 
-    /// <summary>Compiles the format the way the access-log component will, so an unknown %COMMAND% is a config error.</summary>
+    /// <summary>Parses the format the way the access-log component will, so an unknown %COMMAND% is a config error.</summary>
     private static bool CheckFormat(BindContext ctx, int line, string path, string? text, EquatableDictionary<string>? json)
     {
-        var config = new AccessLogConfig { Name = string.Empty, TypeUrl = string.Empty, TextFormat = text, JsonFormat = json };
-        if (AccessLogFormat.TryCompile(config, out _, out var error))
+        if (AccessLogFormatParser.TryParse(text, json, omitEmptyValues: false, out _, out var error))
         {
             return true;
         }
 
         string? fix = null;
-        if (error!.StartsWith(AccessLogFormat.UnsupportedFieldPrefix, StringComparison.Ordinal))
+        if (error!.StartsWith(AccessLogFormatParser.UnsupportedFieldPrefix, StringComparison.Ordinal))
         {
-            var command = error[AccessLogFormat.UnsupportedFieldPrefix.Length..];
-            fix = $"use a supported operator, e.g. %{AccessLogFormat.ClosestOperator(command)}%";
+            var command = error[AccessLogFormatParser.UnsupportedFieldPrefix.Length..];
+            fix = $"use a supported operator, e.g. %{AccessLogFormatParser.ClosestOperator(command)}%";
         }
 
         ctx.Error(line, path, error, fix);
