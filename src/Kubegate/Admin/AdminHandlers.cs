@@ -56,9 +56,6 @@ internal sealed class AdminHandlers
     /// <summary>True after <c>/healthcheck/fail</c>, until <c>/healthcheck/ok</c>.</summary>
     public bool HealthCheckFailed => Volatile.Read(ref _healthCheckFailed) != 0;
 
-    /// <summary>The admin access log <c>/reopen_logs</c> reopens; set by <see cref="AdminServer"/>.</summary>
-    public AdminAccessLog? AccessLog { get; set; }
-
     public ServerState State =>
         _server.IsStopping || HealthCheckFailed ? ServerState.Draining
         : _server.IsStarted ? ServerState.Live
@@ -207,7 +204,6 @@ internal sealed class AdminHandlers
 
     private AdminResponse ReopenLogs()
     {
-        AccessLog?.Reopen();
         _server.ReopenLogs();
         return AdminResponse.Text("OK\n");
     }

@@ -35,8 +35,7 @@ internal sealed partial class AdminServer : IAsyncDisposable
         Handlers = new AdminHandlers(server, time);
         _time = time;
         var admin = server.Snapshot.Bootstrap.Admin;
-        _accessLog = new AdminAccessLog((admin?.AccessLog.Select(l => l.Path) ?? []).Append(admin?.AccessLogPath));
-        Handlers.AccessLog = _accessLog;
+        _accessLog = new AdminAccessLog(server.LogFiles, (admin?.AccessLog.Select(l => l.Path) ?? []).Append(admin?.AccessLogPath));
     }
 
     public AdminHandlers Handlers { get; }
@@ -104,8 +103,6 @@ internal sealed partial class AdminServer : IAsyncDisposable
         {
             await _app.DisposeAsync().ConfigureAwait(false);
         }
-
-        _accessLog.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context)

@@ -2,6 +2,7 @@ using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.Configuration.Watching;
 using Kubegate.Listeners;
+using Kubegate.LogFiles;
 using Kubegate.Stats;
 
 namespace Kubegate.Admin;
@@ -26,6 +27,9 @@ internal interface IAdminHost
 
     /// <summary>The last reload of each config file.</summary>
     ReloadStatusBoard ReloadStatus { get; }
+
+    /// <summary>Every log file of the process (the admin access log writes through it).</summary>
+    LogFileSet LogFiles { get; }
 
     /// <summary>The process's log levels (<c>/logging</c>).</summary>
     LoggingLevelSwitch LogLevels { get; }

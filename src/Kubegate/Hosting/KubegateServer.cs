@@ -7,6 +7,7 @@ using Kubegate.Health;
 using Kubegate.Infrastructure;
 using Kubegate.Listeners;
 using Kubegate.LoadBalancing;
+using Kubegate.LogFiles;
 using Kubegate.Proxy;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
@@ -45,11 +46,12 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
         _logger = loggerFactory.CreateLogger("kubegate");
         Stats = stats ?? new StatsStore();
         Connections = new ConnectionManager(_options.TimeProvider, Stats);
-        _health = new HealthServices(Stats, _options.TimeProvider, loggerFactory, connections: Connections);
+        LogFiles = new LogFileSet(Stats, loggerFactory.CreateLogger("kubegate.access_log"), _options.TimeProvider);
+        _health = new HealthServices(Stats, _options.TimeProvider, loggerFactory, connections: Connections, logFiles: LogFiles);
 
         // Health is wired to clusters here, where both are known: Clusters never imports Health.
         Clusters = new ClusterManager(Stats, LoadBalancerFactory.For(_options.Random), _health.CreateMonitor);
-        AccessLogs = new AccessLogManager(Stats, loggerFactory.CreateLogger("kubegate.access_log"), _options.TimeProvider);
+        AccessLogs = new AccessLogManager(LogFiles, loggerFactory.CreateLogger("kubegate.access_log"));
         var context = new ProxyContext(Clusters, Connections, loggerFactory.CreateLogger("kubegate.proxy"), _options.TimeProvider, _options.Random, _options.BufferPool, AccessLogs, _options.PipePool);
         Listeners = new ListenerManager(Stats, context, loggerFactory.CreateLogger("kubegate.listeners"), _options.DrainTime);
         Stats.Counter("server.dynamic_unknown_fields").Add(snapshot.Warnings.Count(w => w.IsUnknownField));
@@ -58,6 +60,12 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
     public string Version => KubegateCommandLine.Version;
 
     public StatsStore Stats { get; }
+
+    /// <summary>
+    /// Every log file of the process, whoever writes it (access logs, health event logs, the admin access log): SIGUSR1
+    /// and <c>/reopen_logs</c> reopen them all, and an apply closes the ones the new configuration no longer names.
+    /// </summary>
+    public LogFileSet LogFiles { get; }
 
     /// <summary>The last update of each watched config file, filled in by the reload service (shown on the dashboard).</summary>
     public Configuration.Watching.ReloadStatusBoard ReloadStatus { get; } = new();
@@ -109,7 +117,7 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
     }
 
     /// <summary>Reopens every log file (SIGUSR1, <c>/reopen_logs</c>).</summary>
-    public void ReopenLogs() => AccessLogs.ReopenAll();
+    public void ReopenLogs() => LogFiles.ReopenAll();
 
     /// <summary>
     /// Ends the shutdown drain now (a second SIGTERM or SIGINT): every open connection is closed and
@@ -212,6 +220,7 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
             }
 
             _snapshot = next;
+            await LogFiles.CloseUnusedAsync(LogFilePaths(next)).ConfigureAwait(false);
             Log.Applied(_logger, next.Listeners.Length, listenersChanged, next.Clusters.Length, clustersChanged, BindFailures.Count);
             return listenersChanged ? BindFailures : [];
         }
@@ -260,13 +269,13 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
             await _admin.StopAsync().ConfigureAwait(false);
         }
 
-        if (AccessLogs.Writers.Count > 0)
+        if (LogFiles.Writers.Count > 0)
         {
             // Connections closed by the drain write their final entry as they finish: give them a moment, then
             // write out every queued line and close the files.
             await Connections.WaitUntilEmptyAsync(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
 
-            await AccessLogs.DisposeAsync().ConfigureAwait(false);
+            await LogFiles.DisposeAsync().ConfigureAwait(false);
         }
 
         Log.Stopped(_logger);
@@ -285,7 +294,7 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
 
         Connections.Dispose();
         _drainCut.Dispose();
-        await AccessLogs.DisposeAsync().ConfigureAwait(false);
+        await LogFiles.DisposeAsync().ConfigureAwait(false);
         foreach (var cluster in Clusters.Clusters)
         {
             cluster.Retire();
@@ -293,6 +302,12 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
 
         _health.Dispose();
     }
+
+    /// <summary>Every log file <paramref name="snapshot"/> names: access logs, health-check event logs, admin access logs.</summary>
+    private static IEnumerable<string> LogFilePaths(ConfigSnapshot snapshot) =>
+        AccessLogManager.PathsOf(snapshot)
+            .Concat(snapshot.Clusters.SelectMany(c => c.HealthChecks).Select(h => h.EventLogPath).OfType<string>().Where(p => p.Length > 0))
+            .Concat(snapshot.Bootstrap.Admin is { } admin ? admin.AccessLog.Select(l => l.Path).Append(admin.AccessLogPath).OfType<string>().Where(p => p.Length > 0) : []);
 
     private static bool SameAssignments(
         IReadOnlyDictionary<string, ClusterLoadAssignmentConfig> left,

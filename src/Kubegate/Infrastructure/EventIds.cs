@@ -91,4 +91,5 @@ internal static class EventIds
     public const int AccessLogReopenFailed = 702;
     public const int AccessLogReopened = 703;
     public const int AccessLogCompileFailed = 704;
+    public const int LogFileClosed = 705;
 }

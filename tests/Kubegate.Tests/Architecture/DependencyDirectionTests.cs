@@ -18,16 +18,17 @@ public partial class DependencyDirectionTests
     {
         ["Infrastructure"] = [],
         ["Stats"] = ["Infrastructure"],
+        ["LogFiles"] = ["Stats", "Infrastructure"],
         ["AccessLog.Formatting"] = ["Infrastructure"],
         ["Configuration"] = ["AccessLog.Formatting", "Stats", "Infrastructure"],
-        ["AccessLog"] = ["AccessLog.Formatting", "Configuration", "Stats", "Infrastructure"],
+        ["AccessLog"] = ["AccessLog.Formatting", "LogFiles", "Configuration", "Stats", "Infrastructure"],
         ["Clusters"] = ["Configuration", "Stats", "Infrastructure"],
         ["LoadBalancing"] = ["Clusters", "Configuration", "Infrastructure"],
-        ["Health"] = ["Clusters", "Configuration", "Stats", "Infrastructure"],
+        ["Health"] = ["Clusters", "LogFiles", "Configuration", "Stats", "Infrastructure"],
         ["Proxy"] = ["Health", "Clusters", "LoadBalancing", "AccessLog", "AccessLog.Formatting", "Configuration", "Stats", "Infrastructure"],
         ["Listeners"] = ["Proxy", "Clusters", "AccessLog", "Configuration", "Stats", "Infrastructure"],
-        ["Admin"] = ["Listeners", "Health", "Clusters", "LoadBalancing", "AccessLog", "Configuration", "Stats", "Infrastructure"],
-        ["Hosting"] = ["Admin", "Listeners", "Proxy", "Health", "Clusters", "LoadBalancing", "AccessLog", "AccessLog.Formatting", "Configuration", "Stats", "Infrastructure"],
+        ["Admin"] = ["Listeners", "Health", "Clusters", "LoadBalancing", "AccessLog", "LogFiles", "Configuration", "Stats", "Infrastructure"],
+        ["Hosting"] = ["Admin", "Listeners", "Proxy", "Health", "Clusters", "LoadBalancing", "AccessLog", "AccessLog.Formatting", "LogFiles", "Configuration", "Stats", "Infrastructure"],
     };
 
     private static readonly string SourceRoot = Path.Combine(FindRepositoryRoot(), "src", "Kubegate");

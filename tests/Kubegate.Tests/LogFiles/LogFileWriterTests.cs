@@ -1,14 +1,14 @@
-using Kubegate.AccessLog;
+using Kubegate.LogFiles;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Kubegate.Tests.AccessLog;
+namespace Kubegate.Tests.LogFiles;
 
-public sealed class AccessLogWriterTests : IDisposable
+public sealed class LogFileWriterTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "kubegate-writer-" + Guid.NewGuid().ToString("N"));
 
-    public AccessLogWriterTests() => Directory.CreateDirectory(_directory);
+    public LogFileWriterTests() => Directory.CreateDirectory(_directory);
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
@@ -18,7 +18,7 @@ public sealed class AccessLogWriterTests : IDisposable
         var path = Path.Combine(_directory, "a.log");
         await File.WriteAllTextAsync(path, "existing\n");
         var stats = new StatsStore();
-        var writer = AccessLogWriter.OpenFile(path, stats, NullLogger.Instance);
+        var writer = LogFileWriter.OpenFile(path, stats, NullLogger.Instance);
 
         for (var i = 0; i < 1000; i++)
         {
@@ -39,7 +39,7 @@ public sealed class AccessLogWriterTests : IDisposable
     public async Task Line_IsWrittenWithinAboutASecond()
     {
         var path = Path.Combine(_directory, "b.log");
-        var writer = AccessLogWriter.OpenFile(path, new StatsStore(), NullLogger.Instance);
+        var writer = LogFileWriter.OpenFile(path, new StatsStore(), NullLogger.Instance);
         await using var _ = writer;
 
         writer.TryEnqueue("one\n");
@@ -57,7 +57,7 @@ public sealed class AccessLogWriterTests : IDisposable
     public async Task Reopen_AfterMove_NewFileAtThePath_NoLineLost()
     {
         var path = Path.Combine(_directory, "c.log");
-        var writer = AccessLogWriter.OpenFile(path, new StatsStore(), NullLogger.Instance);
+        var writer = LogFileWriter.OpenFile(path, new StatsStore(), NullLogger.Instance);
         for (var i = 0; i < 100; i++)
         {
             writer.TryEnqueue($"{i}\n");
@@ -82,7 +82,7 @@ public sealed class AccessLogWriterTests : IDisposable
     {
         var path = Path.Combine(_directory, "d.log");
         var stats = new StatsStore();
-        var writer = AccessLogWriter.OpenFile(path, stats, NullLogger.Instance, capacity: 4);
+        var writer = LogFileWriter.OpenFile(path, stats, NullLogger.Instance, capacity: 4);
 
         var accepted = 0;
         for (var i = 0; i < 10_000; i++)
@@ -103,7 +103,7 @@ public sealed class AccessLogWriterTests : IDisposable
         Assert.True(File.Exists("/dev/full"), "this test needs /dev/full (Linux)");
 
         var stats = new StatsStore();
-        var writer = AccessLogWriter.OpenFile("/dev/full", stats, NullLogger.Instance);
+        var writer = LogFileWriter.OpenFile("/dev/full", stats, NullLogger.Instance);
         writer.TryEnqueue("a\n");
         writer.TryEnqueue("b\n");
         await writer.DisposeAsync();
@@ -115,6 +115,6 @@ public sealed class AccessLogWriterTests : IDisposable
     [Fact]
     public void OpenFile_MissingDirectory_Throws()
     {
-        Assert.ThrowsAny<IOException>(() => AccessLogWriter.OpenFile(Path.Combine(_directory, "nope", "e.log"), new StatsStore(), NullLogger.Instance));
+        Assert.ThrowsAny<IOException>(() => LogFileWriter.OpenFile(Path.Combine(_directory, "nope", "e.log"), new StatsStore(), NullLogger.Instance));
     }
 }

@@ -5,21 +5,23 @@ using Kubegate.Infrastructure;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
 
-namespace Kubegate.AccessLog;
+namespace Kubegate.LogFiles;
 
 /// <summary>
-/// One access-log destination (a file path, or stdout/stderr), shared by every logger that names it. Proxy threads
-/// only enqueue a rendered line (<see cref="TryEnqueue"/>, never blocking: a full queue drops the line and counts it);
-/// one background task drains the queue into the file, opened for append.
+/// One log file (or stdout/stderr), shared by everything that writes to that path: access logs, health event logs
+/// and the admin access log (<see cref="LogFileSet"/> hands out one per path, so every reopen path reaches every
+/// file). Writers only enqueue a rendered line (<see cref="TryEnqueue"/>, never blocking: a full queue drops the line
+/// and counts it); one background task drains the queue into the file, opened for append.
 /// </summary>
 /// <remarks>
 /// Lines are batched in a 64 KiB buffer written out at most once a second (at once when the file was quiet for a
 /// second), when the buffer fills, on reopen and at shutdown. Envoy buffers for <c>--file-flush-interval-msec</c> (10 s by default); kubegate's 1 s bound keeps
 /// lines timely for <c>tail -f</c>. A write error (full disk, permission lost) counts <c>filesystem.write_failed</c>,
 /// drops the lines it could not write (<c>access_log.lines_dropped</c>), logs one warning until a write succeeds
-/// again, and the next line reopens the file: the proxy never notices.
+/// again, and the next line reopens the file: the proxy never notices. An <c>immediate</c> writer (health events,
+/// admin requests: rare lines someone tails) writes out as soon as its queue is empty instead of batching.
 /// </remarks>
-internal sealed partial class AccessLogWriter : IAsyncDisposable
+internal sealed partial class LogFileWriter : IAsyncDisposable
 {
     /// <summary>Lines a destination may hold before new ones are dropped (a few MiB of typical lines).</summary>
     public const int DefaultQueueCapacity = 16 * 1024;
@@ -39,6 +41,7 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
     private readonly Counter _writeBuffered;
     private readonly Counter _dropped;
     private readonly Task _drain;
+    private readonly bool _immediate;
     private int _reopenRequested;
     private Stream? _stream;
     private byte[] _buffer = [];
@@ -46,9 +49,10 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
     private int _bufferedLines;
     private bool _failing;
 
-    private AccessLogWriter(string path, Func<Stream>? standardStream, StatsStore stats, ILogger logger, TimeProvider time, int capacity, Stream? opened)
+    private LogFileWriter(string path, Func<Stream>? standardStream, StatsStore stats, ILogger logger, TimeProvider time, int capacity, Stream? opened, bool immediate = false)
     {
         Path = path;
+        _immediate = immediate;
         _standardStream = standardStream;
         _logger = logger;
         _time = time;
@@ -72,11 +76,17 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
     public string Path { get; }
 
     /// <summary>A writer appending to <paramref name="path"/>; throws when the file cannot be opened for append.</summary>
-    public static AccessLogWriter OpenFile(string path, StatsStore stats, ILogger logger, TimeProvider? time = null, int capacity = DefaultQueueCapacity) =>
-        new(path, null, stats, logger, time ?? TimeProvider.System, capacity, OpenForAppend(path));
+    /// <param name="path">The file.</param>
+    /// <param name="stats">Where <c>filesystem.*</c> and <c>access_log.lines_dropped</c> are counted.</param>
+    /// <param name="logger">Where write problems go.</param>
+    /// <param name="time">The clock of the flush interval.</param>
+    /// <param name="capacity">Lines queued before new ones are dropped.</param>
+    /// <param name="immediate">Write each line out as soon as the queue is empty (no batching).</param>
+    public static LogFileWriter OpenFile(string path, StatsStore stats, ILogger logger, TimeProvider? time = null, int capacity = DefaultQueueCapacity, bool immediate = false) =>
+        new(path, null, stats, logger, time ?? TimeProvider.System, capacity, OpenForAppend(path), immediate);
 
     /// <summary>A writer to the process's stdout or stderr (<c>/dev/stdout</c> and <c>/dev/stderr</c> map here too).</summary>
-    public static AccessLogWriter OpenStandard(bool stderr, StatsStore stats, ILogger logger, TimeProvider? time = null) =>
+    public static LogFileWriter OpenStandard(bool stderr, StatsStore stats, ILogger logger, TimeProvider? time = null) =>
         new(
             stderr ? "stderr" : "stdout",
             stderr ? Console.OpenStandardError : Console.OpenStandardOutput,
@@ -159,7 +169,7 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
                 }
 
                 // At most one write per interval: a line after a quiet second goes out at once, a burst is batched.
-                if (_buffered > 0 && _time.GetElapsedTime(lastFlush) >= FlushInterval)
+                if (_buffered > 0 && (_immediate || _time.GetElapsedTime(lastFlush) >= FlushInterval))
                 {
                     Flush();
                     lastFlush = _time.GetTimestamp();
@@ -296,13 +306,13 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventIds.AccessLogWriteFailed, LogLevel.Warning, "access log {Path}: write failed, dropping lines until it works again: {Message}", EventName = "AccessLogWriteFailed")]
+        [LoggerMessage(EventIds.AccessLogWriteFailed, LogLevel.Warning, "log file {Path}: write failed, dropping lines until it works again: {Message}", EventName = "AccessLogWriteFailed")]
         public static partial void WriteFailed(ILogger logger, string path, string message);
 
-        [LoggerMessage(EventIds.AccessLogWriteRecovered, LogLevel.Information, "access log {Path}: writing again", EventName = "AccessLogWriteRecovered")]
+        [LoggerMessage(EventIds.AccessLogWriteRecovered, LogLevel.Information, "log file {Path}: writing again", EventName = "AccessLogWriteRecovered")]
         public static partial void WriteRecovered(ILogger logger, string path);
 
-        [LoggerMessage(EventIds.AccessLogReopenFailed, LogLevel.Warning, "access log {Path}: reopen failed (retried at the next line): {Message}", EventName = "AccessLogReopenFailed")]
+        [LoggerMessage(EventIds.AccessLogReopenFailed, LogLevel.Warning, "log file {Path}: reopen failed (retried at the next line): {Message}", EventName = "AccessLogReopenFailed")]
         public static partial void ReopenFailed(ILogger logger, string path, string message);
     }
 }
