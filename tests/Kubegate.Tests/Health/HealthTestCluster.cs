@@ -17,9 +17,9 @@ internal sealed class HealthTestCluster : IDisposable
     private readonly Dictionary<int, ScriptedProbe> _probes = [];
     private readonly Lock _probesLock = new();
 
-    public HealthTestCluster(ClusterConfig config, IEnumerable<int> ports, Random? random = null)
+    public HealthTestCluster(ClusterConfig config, IEnumerable<int> ports, Random? random = null, IHostConnectionCloser? connections = null)
     {
-        Services = new HealthServices(Stats, Time, random: random ?? new Random(1))
+        Services = new HealthServices(Stats, Time, random: random ?? new Random(1), connections: connections)
         {
             ProbeFactory = (_, _, host) => Probe(host.EndPoint.Port),
         };
