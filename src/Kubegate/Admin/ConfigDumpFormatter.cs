@@ -58,10 +58,6 @@ internal static class ConfigDumpFormatter
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>A duration as proto-JSON prints it: seconds with up to nine decimals and an <c>s</c>.</summary>
-    public static string Duration(TimeSpan value) =>
-        value.TotalSeconds.ToString("0.#########", CultureInfo.InvariantCulture) + "s";
-
     private static void WriteResource(Utf8JsonWriter json, ConfigSnapshot snapshot, string resource)
     {
         switch (resource)
@@ -353,7 +349,7 @@ internal static class ConfigDumpFormatter
             json.WriteEndObject();
         }
 
-        json.WriteString("connect_timeout", Duration(cluster.ConnectTimeout));
+        json.WriteString("connect_timeout", ProtoDurationText.Format(cluster.ConnectTimeout));
         json.WriteString("lb_policy", cluster.LbPolicy switch
         {
             LbPolicy.LeastRequest => "LEAST_REQUEST",
@@ -412,8 +408,8 @@ internal static class ConfigDumpFormatter
     private static void WriteHealthCheck(Utf8JsonWriter json, HealthCheckConfig check)
     {
         json.WriteStartObject();
-        json.WriteString("timeout", Duration(check.Timeout));
-        json.WriteString("interval", Duration(check.Interval));
+        json.WriteString("timeout", ProtoDurationText.Format(check.Timeout));
+        json.WriteString("interval", ProtoDurationText.Format(check.Interval));
         json.WriteNumber("unhealthy_threshold", check.UnhealthyThreshold);
         json.WriteNumber("healthy_threshold", check.HealthyThreshold);
         if (check.Http is { } http)
@@ -557,7 +553,7 @@ internal static class ConfigDumpFormatter
 
         if (tcp.IdleTimeout != TcpProxyConfig.DefaultIdleTimeout)
         {
-            json.WriteString("idle_timeout", Duration(tcp.IdleTimeout));
+            json.WriteString("idle_timeout", ProtoDurationText.Format(tcp.IdleTimeout));
         }
 
         if (tcp.MaxConnectAttempts != 1)
@@ -567,7 +563,7 @@ internal static class ConfigDumpFormatter
 
         if (tcp.MaxDownstreamConnectionDuration is { } max)
         {
-            json.WriteString("max_downstream_connection_duration", Duration(max));
+            json.WriteString("max_downstream_connection_duration", ProtoDurationText.Format(max));
         }
 
         json.WriteEndObject();

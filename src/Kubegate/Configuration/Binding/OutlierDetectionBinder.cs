@@ -45,7 +45,7 @@ internal static class OutlierDetectionBinder
                 maxEjectionField.Line,
                 maxEjectionField.Path,
                 "outlier detector's max_ejection_time cannot be smaller than base_ejection_time",
-                $"write max_ejection_time: \"{ProtoValues.FormatSeconds((decimal)config.BaseEjectionTime.Ticks / TimeSpan.TicksPerSecond)}\" or more");
+                $"write max_ejection_time: \"{ProtoDurationText.Format((decimal)config.BaseEjectionTime.Ticks / TimeSpan.TicksPerSecond)}\" or more");
         }
 
         if (config.SplitExternalLocalOriginErrors && consecutive5xxWritten)

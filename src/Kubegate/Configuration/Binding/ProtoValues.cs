@@ -103,7 +103,7 @@ internal static partial class ProtoValues
 
         if (value < TimeSpan.Zero)
         {
-            ctx.Error(f.Line, f.Path, "a duration must not be negative", $"write \"{FormatSeconds(-(decimal)value.Value.Ticks / TimeSpan.TicksPerSecond)}\"");
+            ctx.Error(f.Line, f.Path, "a duration must not be negative", $"write \"{ProtoDurationText.Format(-(decimal)value.Value.Ticks / TimeSpan.TicksPerSecond)}\"");
             return null;
         }
 
@@ -115,7 +115,7 @@ internal static partial class ProtoValues
 
         if (minimum is { } min && value < min)
         {
-            ctx.Error(f.Line, f.Path, $"must be at least {FormatSeconds((decimal)min.Ticks / TimeSpan.TicksPerSecond)}");
+            ctx.Error(f.Line, f.Path, $"must be at least {ProtoDurationText.Format((decimal)min.Ticks / TimeSpan.TicksPerSecond)}");
             return null;
         }
 
@@ -256,9 +256,6 @@ internal static partial class ProtoValues
         return new EquatableDictionary<string>(values);
     }
 
-    /// <summary>Formats seconds the way a proto3-JSON Duration is written: <c>3s</c>, <c>0.5s</c>.</summary>
-    public static string FormatSeconds(decimal seconds) => seconds.ToString("0.#########", CultureInfo.InvariantCulture) + "s";
-
     private static long? Integer(BindContext ctx, Field f, string? wrapperName, long min, long max, string typeName)
     {
         if (!f.HasValue)
@@ -344,7 +341,7 @@ internal static partial class ProtoValues
                     f.Line,
                     f.Path,
                     "a google.protobuf.Duration is written as a string of seconds ending in 's', not as an object",
-                    $"write \"{FormatSeconds(seconds)}\"");
+                    $"write \"{ProtoDurationText.Format(seconds)}\"");
                 return null;
             }
 
@@ -385,7 +382,7 @@ internal static partial class ProtoValues
                         f.Line,
                         f.Path,
                         $"invalid duration '{text.Text}': a duration must end with a single 's' (seconds, fractions allowed)",
-                        $"write \"{FormatSeconds(converted)}\"");
+                        $"write \"{ProtoDurationText.Format(converted)}\"");
                     return null;
                 }
 
