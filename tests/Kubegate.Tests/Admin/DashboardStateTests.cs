@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Kubegate.Admin;
+using Kubegate.Admin.DashboardModel;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.Health;
@@ -93,9 +94,9 @@ public class DashboardStateTests
     [Fact]
     public void StatusTable_RendersAlignedColumns()
     {
-        using var json = JsonDocument.Parse(Format(BuildCluster()));
+        var document = JsonSerializer.Deserialize(Format(BuildCluster()), DashboardJsonContext.Default.DashboardDocument)!;
 
-        var text = StatusCommand.Render(json.RootElement);
+        var text = StatusCommand.Render(document);
 
         Assert.Equal(
             """
@@ -113,9 +114,9 @@ public class DashboardStateTests
     public void StatusTable_ClusterWithoutEndpoints()
     {
         var cluster = new ClusterState(new ClusterConfig { Name = "empty" }, new ClusterLoadAssignmentConfig { ClusterName = "empty" }, _stats, LoadBalancerFactory.For());
-        using var json = JsonDocument.Parse(Format(cluster));
+        var document = JsonSerializer.Deserialize(Format(cluster), DashboardJsonContext.Default.DashboardDocument)!;
 
-        var text = StatusCommand.Render(json.RootElement);
+        var text = StatusCommand.Render(document);
 
         Assert.Contains("empty    -         -      -       -      -           no endpoints\n", text, StringComparison.Ordinal);
     }
