@@ -57,6 +57,6 @@ internal static class DashboardEndpoints
         }
 
         var info = new DashboardServerInfo(server.Version, state, uptime, now);
-        return AdminResponse.Json(DashboardState.FormatJson(info, listeners, clusters, stats, snapshot, server.ReloadStatus.Entries));
+        return AdminResponse.Json(DashboardState.FormatJson(DashboardState.Build(info, listeners, clusters, stats, snapshot, server.ReloadStatus.Entries)));
     }
 }

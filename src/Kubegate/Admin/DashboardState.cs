@@ -25,16 +25,11 @@ internal static class DashboardState
     /// <summary>How many of a host's recent health changes are included, newest first.</summary>
     public const int MaxChanges = 10;
 
-    public static string FormatJson(
-        DashboardServerInfo server,
-        IEnumerable<DashboardListener> listeners,
-        IEnumerable<ClusterState> clusters,
-        StatsStore stats,
-        ConfigSnapshot? snapshot,
-        IReadOnlyList<ReloadStatusEntry>? reloads = null) =>
-        JsonSerializer.Serialize(Build(server, listeners, clusters, stats, snapshot, reloads), DashboardJsonContext.Default.DashboardDocument);
+    /// <summary>The document as JSON, through the one serializer context.</summary>
+    public static string FormatJson(DashboardDocument document) =>
+        JsonSerializer.Serialize(document, DashboardJsonContext.Default.DashboardDocument);
 
-    /// <summary>The dashboard document (what <see cref="FormatJson"/> writes).</summary>
+    /// <summary>The dashboard document of the running server.</summary>
     public static DashboardDocument Build(
         DashboardServerInfo server,
         IEnumerable<DashboardListener> listeners,

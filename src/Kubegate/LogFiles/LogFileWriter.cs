@@ -52,7 +52,6 @@ internal sealed partial class LogFileWriter : IAsyncDisposable
     private LogFileWriter(string path, Func<Stream>? standardStream, StatsStore stats, ILogger logger, TimeProvider time, int capacity, Stream? opened, bool immediate = false)
     {
         Path = path;
-        _immediate = immediate;
         _standardStream = standardStream;
         _logger = logger;
         _time = time;
@@ -69,6 +68,7 @@ internal sealed partial class LogFileWriter : IAsyncDisposable
             AllowSynchronousContinuations = false,
         });
         _stream = opened;
+        _immediate = immediate;
         _drain = Task.Run(DrainAsync);
     }
 

@@ -148,13 +148,13 @@ public class DashboardStateTests
             Bootstrap = new BootstrapConfig { Path = "/etc/kubegate/envoy.yaml" },
             VersionInfo = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("/etc/kubegate/cds.yaml", "v7"),
         };
-        return DashboardState.FormatJson(
+        return DashboardState.FormatJson(DashboardState.Build(
             new DashboardServerInfo("1.2.3", ServerState.Live, TimeSpan.FromSeconds(90.7), Now),
             [new DashboardListener("l", "127.0.0.1:6443", "c", 3, 10)],
             [cluster],
             _stats,
             snapshot,
-            reloads);
+            reloads));
     }
 
     private ClusterState BuildCluster()

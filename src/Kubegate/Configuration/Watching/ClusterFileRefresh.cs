@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Kubegate.Stats;
 
 namespace Kubegate.Configuration.Watching;
 
@@ -7,26 +8,18 @@ namespace Kubegate.Configuration.Watching;
 /// update, which is refused when one of them is invalid); after the swap, the new EDS subscriptions are counted and
 /// watched.
 /// </summary>
-internal sealed class ClusterFileRefresh(ConfigReloader reloader) : ConfigFileRefresh(reloader)
+internal sealed class ClusterFileRefresh(ConfigReloader reloader) : SingleFileRefresh<ClusterConfig>(reloader, ConfigReloader.ClustersKey)
 {
     private readonly List<ClusterConfig> _started = [];
 
-    public override FileTarget? Select(ConfigFileSet current) =>
-        current.Bootstrap.Bootstrap.CdsConfig is { } source && Reloader.ClusterStats is { } stats
-            ? new FileTarget(source, [new FileSubscriber(ConfigReloader.ClustersKey, stats)])
-            : null;
+    protected override SubscriptionStats? Stats => Reloader.ClusterStats;
 
-    public override ParsedChange? Parse(ConfigFileSet current, FileTarget target, List<ReloadResult> results)
+    protected override ConfigSourceConfig? SourceIn(ConfigFileSet current) => current.Bootstrap.Bootstrap.CdsConfig;
+
+    protected override DynamicFileResult<ClusterConfig> ParseFile(ConfigSourceConfig source) => Reloader.Loader.ParseClusterFile(source);
+
+    protected override ConfigFileSet With(ConfigFileSet current, DynamicFileResult<ClusterConfig> parsed)
     {
-        var subscriber = target.Subscribers[0];
-        var parsed = Reloader.Loader.ParseClusterFile(target.Source);
-        Reloader.CountUnknownFields(parsed);
-        if (!parsed.Succeeded)
-        {
-            results.Add(Reloader.Reporter.Refused(subscriber, parsed.File, parsed.VersionInfo, parsed.ParseFailed, parsed.Problems));
-            return null;
-        }
-
         // The EDS files of the new cluster set: a cluster that keeps its EDS file keeps the endpoints in force (its own
         // subscription goes on); a new one (or one pointed at another file) is a new subscription whose first read is
         // now, and must be valid for the CDS update to be accepted.
@@ -65,8 +58,7 @@ internal sealed class ClusterFileRefresh(ConfigReloader reloader) : ConfigFileRe
             _started.Add(cluster);
         }
 
-        var next = current with { Clusters = parsed, Endpoints = endpoints.ToImmutable(), Hashes = hashes.ToImmutable() };
-        return new ParsedChange(next, [new SubscriptionUpdate(subscriber, parsed.File, parsed.VersionInfo, parsed.Problems)]);
+        return current with { Clusters = parsed, Endpoints = endpoints.ToImmutable(), Hashes = hashes.ToImmutable() };
     }
 
     public override ConfigFileSet Completing(ConfigFileSet next)

@@ -1,30 +1,23 @@
 using System.Collections.Immutable;
+using Kubegate.Stats;
 
 namespace Kubegate.Configuration.Watching;
 
 /// <summary>The LDS file: one subscription; a listener that cannot be bound refuses the update with the rest in force.</summary>
-internal sealed class ListenerFileRefresh(ConfigReloader reloader) : ConfigFileRefresh(reloader)
+internal sealed class ListenerFileRefresh(ConfigReloader reloader) : SingleFileRefresh<ListenerConfig>(reloader, ConfigReloader.ListenersKey)
 {
     private DynamicFileResult<ListenerConfig>? _parsed;
 
-    public override FileTarget? Select(ConfigFileSet current) =>
-        current.Bootstrap.Bootstrap.LdsConfig is { } source && Reloader.ListenerStats is { } stats
-            ? new FileTarget(source, [new FileSubscriber(ConfigReloader.ListenersKey, stats)])
-            : null;
+    protected override SubscriptionStats? Stats => Reloader.ListenerStats;
 
-    public override ParsedChange? Parse(ConfigFileSet current, FileTarget target, List<ReloadResult> results)
+    protected override ConfigSourceConfig? SourceIn(ConfigFileSet current) => current.Bootstrap.Bootstrap.LdsConfig;
+
+    protected override DynamicFileResult<ListenerConfig> ParseFile(ConfigSourceConfig source) => Reloader.Loader.ParseListenerFile(source);
+
+    protected override ConfigFileSet With(ConfigFileSet current, DynamicFileResult<ListenerConfig> parsed)
     {
-        var subscriber = target.Subscribers[0];
-        var parsed = Reloader.Loader.ParseListenerFile(target.Source);
-        Reloader.CountUnknownFields(parsed);
-        if (!parsed.Succeeded)
-        {
-            results.Add(Reloader.Reporter.Refused(subscriber, parsed.File, parsed.VersionInfo, parsed.ParseFailed, parsed.Problems));
-            return null;
-        }
-
         _parsed = parsed;
-        return new ParsedChange(current with { Listeners = parsed }, [new SubscriptionUpdate(subscriber, parsed.File, parsed.VersionInfo, parsed.Problems)]);
+        return current with { Listeners = parsed };
     }
 
     public override ImmutableArray<ConfigError> ApplyProblems(SubscriptionUpdate update, IReadOnlyList<ListenerApplyFailure> failures) =>
