@@ -119,7 +119,7 @@ internal sealed partial class OutlierDetector : IDisposable
 
     /// <summary>
     /// An active health check of <paramref name="host"/> passed and the host is healthy by it: un-eject now
-    /// (<c>successful_active_health_check_uneject_host</c>, default true). Under the cluster lock.
+    /// (<c>successful_active_health_check_uneject_host</c>, default true). Under the health lock.
     /// </summary>
     public void OnActiveCheckPassed(EndpointState host)
     {
