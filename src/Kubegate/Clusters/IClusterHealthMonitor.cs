@@ -9,9 +9,10 @@ namespace Kubegate.Clusters;
 /// other way.
 /// </summary>
 /// <remarks>
-/// Locking: <see cref="InitialFlags"/> and <see cref="KeepOnRemoval"/> are called under the cluster's lock and
+/// Locking: <see cref="InitialFlags"/> and <see cref="KeepOnRemoval"/> are called under the cluster's data lock and
 /// must be pure (no lock, no call back into the cluster). <see cref="OnMembershipChanged"/> is called after the
-/// cluster released its lock, in the order the changes were made (the cluster's writers are serialized).
+/// cluster released its data lock, in the order the changes were made (the cluster's writers stay serialized); it
+/// must not call back into the cluster either: the cluster rebuilds its availability itself once it returns.
 /// </remarks>
 internal interface IClusterHealthMonitor : IDisposable
 {

@@ -18,6 +18,8 @@ public class ConfigReloaderTests : IAsyncLifetime
     private readonly StatsStore _stats = new();
     private readonly ConcurrentQueue<ConfigSnapshot> _applied = new();
     private IReadOnlyList<ListenerApplyFailure> _bindFailures = [];
+    private readonly TaskCompletionSource _reloadFinished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _reloadsStarted;
     private ConfigReloader _reloader = null!;
 
     public Task InitializeAsync()
@@ -58,6 +60,21 @@ public class ConfigReloaderTests : IAsyncLifetime
         Assert.Equal(["cds", "eds (cluster c1)", "lds"], results.Select(r => r.Subscription));
         Assert.Empty(_applied);
         AssertCounts("listener_manager.lds.", attempt: 1, success: 1);
+    }
+
+    [Fact]
+    public async Task ReloadOne_ChangedListenerFile_OnlyThatFileCheckedBetweenStartAndFinish()
+    {
+        _files.Write("lds.yaml", "version_info: \"2\"\n" + ConfigFiles.Lds(ConfigFiles.Listener("l1", 6443, "c1"), ConfigFiles.Listener("l2", 6444, "c1")));
+        _files.Write("eds_c1.yaml", "version_info: \"e2\"\n" + ConfigFiles.Eds("c1", "10.0.0.9:6443"));
+
+        var results = await _reloader.ReloadAsync(ConfigReloader.ListenersKey, force: false).DefaultTimeout();
+
+        var result = Assert.Single(results);
+        Assert.Equal(("lds", ReloadOutcome.Accepted), (result.Subscription, result.Outcome));
+        AssertCounts("cluster.c1.", attempt: 1, success: 1);
+        await _reloadFinished.Task.DefaultTimeout();
+        Assert.Equal(1, Volatile.Read(ref _reloadsStarted));
     }
 
     [Fact]
@@ -319,6 +336,10 @@ public class ConfigReloaderTests : IAsyncLifetime
             test._applied.Enqueue(next);
             return Task.FromResult(test._bindFailures);
         }
+
+        public void ReloadStarting() => Interlocked.Increment(ref test._reloadsStarted);
+
+        public void ReloadFinished() => test._reloadFinished.TrySetResult();
     }
 
     private async Task<ReloadResult> ReloadAsync(string subscription)
