@@ -1,39 +1,29 @@
-using System.Collections.Concurrent;
-using Kubegate.AccessLog.Formatting;
 using Kubegate.Configuration;
-using Kubegate.Hosting;
-using Kubegate.Stats;
+using Kubegate.Infrastructure;
+using Kubegate.LogFiles;
 using Microsoft.Extensions.Logging;
 
 namespace Kubegate.AccessLog;
 
 /// <summary>
-/// Every access-log destination of the process: one <see cref="AccessLogWriter"/> per file path (loggers naming the
-/// same path share it, across listeners and reloads), plus stdout and stderr. <see cref="ReopenAll"/> serves
-/// <c>POST /reopen_logs</c> and SIGUSR1 (logrotate).
+/// The access logs of the process: compiles each logger's format and gets its destination from the process's one
+/// <see cref="LogFileSet"/> (loggers naming the same path share a writer, across listeners and reloads, and every
+/// reopen reaches them with the other log files).
 /// </summary>
-internal sealed partial class AccessLogManager : IAsyncDisposable
+internal sealed partial class AccessLogManager
 {
-    private const string StdoutKey = "/dev/stdout";
-    private const string StderrKey = "/dev/stderr";
-
-    private readonly ConcurrentDictionary<string, AccessLogWriter> _writers = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
-    private readonly StatsStore _stats;
+    private readonly LogFileSet _files;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private readonly Counter _reopens;
 
-    public AccessLogManager(StatsStore stats, ILogger logger, TimeProvider? time = null)
+    public AccessLogManager(LogFileSet files, ILogger logger)
     {
-        _stats = stats;
+        _files = files;
         _logger = logger;
-        _time = time ?? TimeProvider.System;
-        _reopens = stats.Counter("access_log.reopen_total");
     }
 
-    /// <summary>The destinations opened so far.</summary>
-    public IReadOnlyCollection<AccessLogWriter> Writers => [.. _writers.Values];
+    /// <summary>The file paths (or <c>/dev/stdout</c>, <c>/dev/stderr</c>) the access logs of <paramref name="snapshot"/> write to.</summary>
+    public static IEnumerable<string> PathsOf(ConfigSnapshot snapshot) =>
+        snapshot.Listeners.SelectMany(l => l.AccessLog.Concat(l.TcpProxy.AccessLog)).Select(KeyOf);
 
     /// <summary>
     /// Compiles <paramref name="configs"/> into loggers; an empty array when there are none. A format that does not
@@ -86,63 +76,18 @@ internal sealed partial class AccessLogManager : IAsyncDisposable
     }
 
     /// <summary>The writer of <paramref name="config"/>'s destination, opened on first use (throws when it cannot be).</summary>
-    public AccessLogWriter GetWriter(AccessLogConfig config)
-    {
-        var key = KeyOf(config);
-        if (_writers.TryGetValue(key, out var writer))
-        {
-            return writer;
-        }
-
-        lock (_lock)
-        {
-            if (_writers.TryGetValue(key, out writer))
-            {
-                return writer;
-            }
-
-            writer = key switch
-            {
-                StdoutKey => AccessLogWriter.OpenStandard(stderr: false, _stats, _logger, _time),
-                StderrKey => AccessLogWriter.OpenStandard(stderr: true, _stats, _logger, _time),
-                _ => AccessLogWriter.OpenFile(key, _stats, _logger, _time),
-            };
-            _writers[key] = writer;
-            return writer;
-        }
-    }
-
-    /// <summary>Reopens every access-log file (after logrotate moved them away); no queued line is lost.</summary>
-    public void ReopenAll()
-    {
-        _reopens.Increment();
-        foreach (var writer in _writers.Values)
-        {
-            writer.Reopen();
-        }
-
-        Log.Reopened(_logger, _writers.Count);
-    }
-
-    /// <summary>Writes out every queued line and closes the files.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var writer in _writers.Values)
-        {
-            await writer.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public LogFileWriter GetWriter(AccessLogConfig config) => _files.Get(KeyOf(config));
 
     private static string KeyOf(AccessLogConfig config)
     {
         if (config.TypeUrl.EndsWith("StdoutAccessLog", StringComparison.Ordinal))
         {
-            return StdoutKey;
+            return LogFileSet.StdoutKey;
         }
 
         if (config.TypeUrl.EndsWith("StderrAccessLog", StringComparison.Ordinal))
         {
-            return StderrKey;
+            return LogFileSet.StderrKey;
         }
 
         var path = config.Path;
@@ -151,16 +96,13 @@ internal sealed partial class AccessLogManager : IAsyncDisposable
             throw new ArgumentException("the file access logger has no path");
         }
 
-        return path is StdoutKey or StderrKey ? path : Path.GetFullPath(path);
+        return LogFileSet.KeyOf(path);
     }
 
     private static partial class Log
     {
         [LoggerMessage(EventIds.AccessLogCompileFailed, LogLevel.Warning, "access log {Name} skipped: {Error}", EventName = "AccessLogCompileFailed")]
         public static partial void CompileFailed(ILogger logger, string name, string error);
-
-        [LoggerMessage(EventIds.AccessLogReopened, LogLevel.Information, "reopening {Count} access log destination(s)", EventName = "AccessLogReopened")]
-        public static partial void Reopened(ILogger logger, int count);
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using Kubegate.Proxy;
 
 namespace Kubegate.AccessLog;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Kubegate.AccessLog.Formatting;
+using Kubegate.LogFiles;
 
 namespace Kubegate.AccessLog;
 
@@ -9,7 +10,7 @@ internal sealed class AccessLogger
     [ThreadStatic]
     private static StringBuilder? t_builder;
 
-    public AccessLogger(AccessLogFormat format, AccessLogWriter writer)
+    public AccessLogger(AccessLogFormat format, LogFileWriter writer)
     {
         Format = format;
         Writer = writer;
@@ -17,7 +18,7 @@ internal sealed class AccessLogger
 
     public AccessLogFormat Format { get; }
 
-    public AccessLogWriter Writer { get; }
+    public LogFileWriter Writer { get; }
 
     /// <summary>Renders <paramref name="record"/> with each logger and queues the lines; never blocks.</summary>
     public static void WriteAll(AccessLogger[] loggers, AccessLogRecord record)

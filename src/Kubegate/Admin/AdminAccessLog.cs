@@ -1,24 +1,23 @@
 using System.Globalization;
-using System.Text;
+using Kubegate.LogFiles;
 
 namespace Kubegate.Admin;
 
 /// <summary>
 /// The admin access log (<c>admin.access_log</c> file loggers, or the deprecated <c>admin.access_log_path</c>):
 /// one line per admin request, <c>[&lt;ISO time&gt;] "&lt;METHOD&gt; &lt;path&gt; HTTP/1.1" &lt;status&gt; &lt;bytes&gt; &lt;ms&gt;</c>,
-/// appended. <c>/dev/null</c> (or no path) means off. <see cref="Reopen"/> (<c>POST /reopen_logs</c>) closes the file
-/// and opens the path again, so a rotated-away file is replaced by a new one.
+/// appended. <c>/dev/null</c> (or no path) means off. The files are the process's <see cref="LogFileSet"/> writers, so
+/// every reopen (<c>POST /reopen_logs</c>, SIGUSR1) reaches them with the other log files.
 /// </summary>
-internal sealed class AdminAccessLog : IDisposable
+internal sealed class AdminAccessLog
 {
-    private readonly Lock _lock = new();
+    private readonly LogFileSet _files;
     private readonly string[] _paths;
-    private readonly StreamWriter?[] _writers;
 
-    public AdminAccessLog(IEnumerable<string?> paths)
+    public AdminAccessLog(LogFileSet files, IEnumerable<string?> paths)
     {
+        _files = files;
         _paths = [.. paths.Where(p => !string.IsNullOrEmpty(p) && !string.Equals(p, "/dev/null", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)!];
-        _writers = new StreamWriter?[_paths.Length];
     }
 
     /// <summary>True when some file is configured.</summary>
@@ -34,59 +33,16 @@ internal sealed class AdminAccessLog : IDisposable
 
     public void Write(string line)
     {
-        if (!Enabled)
+        foreach (var path in _paths)
         {
-            return;
-        }
-
-        lock (_lock)
-        {
-            for (var i = 0; i < _paths.Length; i++)
+            try
             {
-                try
-                {
-                    var writer = _writers[i] ??= Open(_paths[i]);
-                    writer.Write(line);
-                    writer.Write('\n');
-                    writer.Flush();
-                }
-                catch (IOException)
-                {
-                    // A full disk or a vanished directory must not fail the admin request.
-                }
-                catch (UnauthorizedAccessException)
-                {
-                }
+                _files.Get(path, immediate: true).TryEnqueue(line + "\n");
             }
-        }
-    }
-
-    /// <summary>Closes the files; the next line opens each path again.</summary>
-    public void Reopen()
-    {
-        lock (_lock)
-        {
-            CloseAll();
-        }
-    }
-
-    public void Dispose()
-    {
-        lock (_lock)
-        {
-            CloseAll();
-        }
-    }
-
-    private static StreamWriter Open(string path) =>
-        new(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete), new UTF8Encoding(false));
-
-    private void CloseAll()
-    {
-        for (var i = 0; i < _writers.Length; i++)
-        {
-            _writers[i]?.Dispose();
-            _writers[i] = null;
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A vanished directory must not fail the admin request; the next line tries to open the file again.
+            }
         }
     }
 }

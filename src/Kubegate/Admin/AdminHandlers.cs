@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Kubegate.Hosting;
 using Kubegate.Stats;
 
 namespace Kubegate.Admin;
@@ -12,13 +11,13 @@ namespace Kubegate.Admin;
 /// </summary>
 internal sealed class AdminHandlers
 {
-    private readonly KubegateServer _server;
+    private readonly IAdminHost _server;
     private readonly TimeProvider _time;
     private readonly long _startTimestamp;
     private readonly Dictionary<string, Handler> _handlers;
     private int _healthCheckFailed;
 
-    public AdminHandlers(KubegateServer server, TimeProvider time)
+    public AdminHandlers(IAdminHost server, TimeProvider time)
     {
         _server = server;
         _time = time;
@@ -56,9 +55,6 @@ internal sealed class AdminHandlers
 
     /// <summary>True after <c>/healthcheck/fail</c>, until <c>/healthcheck/ok</c>.</summary>
     public bool HealthCheckFailed => Volatile.Read(ref _healthCheckFailed) != 0;
-
-    /// <summary>The admin access log <c>/reopen_logs</c> reopens; set by <see cref="AdminServer"/>.</summary>
-    public AdminAccessLog? AccessLog { get; set; }
 
     public ServerState State =>
         _server.IsStopping || HealthCheckFailed ? ServerState.Draining
@@ -143,7 +139,7 @@ internal sealed class AdminHandlers
     private AdminResponse ServerInfo()
     {
         var bootstrap = _server.Snapshot.Bootstrap;
-        var info = new ServerInfo(KubegateCommandLine.Version, State, _time.GetElapsedTime(_startTimestamp), bootstrap.Path, bootstrap.NodeId, bootstrap.NodeCluster);
+        var info = new ServerInfo(_server.Version, State, _time.GetElapsedTime(_startTimestamp), bootstrap.Path, bootstrap.NodeId, bootstrap.NodeCluster);
         return AdminResponse.Json(ServerInfoFormatter.FormatJson(info));
     }
 
@@ -201,26 +197,14 @@ internal sealed class AdminHandlers
     private AdminResponse Quit()
     {
         // After the answer: the stop waits for in-flight admin requests, this one included.
-        var stop = _server.StopApplication;
         var server = _server;
-        ThreadPool.QueueUserWorkItem(_ =>
-        {
-            if (stop is not null)
-            {
-                stop();
-            }
-            else
-            {
-                _ = server.StopAsync();
-            }
-        });
+        ThreadPool.QueueUserWorkItem(_ => server.Quit());
         return AdminResponse.Text("OK\n");
     }
 
     private AdminResponse ReopenLogs()
     {
-        AccessLog?.Reopen();
-        _server.AccessLogs.ReopenAll();
+        _server.ReopenLogs();
         return AdminResponse.Text("OK\n");
     }
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using Kubegate.Configuration;
-using Kubegate.Hosting;
+using Kubegate.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -28,15 +28,14 @@ internal sealed partial class AdminServer : IAsyncDisposable
     private WebApplication? _app;
     private int _stopped;
 
-    public AdminServer(KubegateServer server, SocketAddressConfig address, TimeProvider time, ILogger logger)
+    public AdminServer(IAdminHost server, SocketAddressConfig address, TimeProvider time, ILogger logger)
     {
         _address = address;
         _logger = logger;
         Handlers = new AdminHandlers(server, time);
         _time = time;
         var admin = server.Snapshot.Bootstrap.Admin;
-        _accessLog = new AdminAccessLog((admin?.AccessLog.Select(l => l.Path) ?? []).Append(admin?.AccessLogPath));
-        Handlers.AccessLog = _accessLog;
+        _accessLog = new AdminAccessLog(server.LogFiles, (admin?.AccessLog.Select(l => l.Path) ?? []).Append(admin?.AccessLogPath));
     }
 
     public AdminHandlers Handlers { get; }
@@ -104,8 +103,6 @@ internal sealed partial class AdminServer : IAsyncDisposable
         {
             await _app.DisposeAsync().ConfigureAwait(false);
         }
-
-        _accessLog.Dispose();
     }
 
     private async Task HandleAsync(HttpContext context)

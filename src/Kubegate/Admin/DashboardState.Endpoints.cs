@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Kubegate.Hosting;
 
 namespace Kubegate.Admin;
 
@@ -35,7 +34,7 @@ internal static class DashboardEndpoints
         return reader.ReadToEnd();
     }
 
-    public static AdminResponse State(KubegateServer server, ServerState state, TimeSpan uptime, DateTimeOffset now)
+    public static AdminResponse State(IAdminHost server, ServerState state, TimeSpan uptime, DateTimeOffset now)
     {
         var stats = server.Stats;
         var listeners = server.Listeners.Listeners.Select(l =>
@@ -57,7 +56,7 @@ internal static class DashboardEndpoints
             }
         }
 
-        var info = new DashboardServerInfo(KubegateCommandLine.Version, state, uptime, now);
-        return AdminResponse.Json(DashboardState.FormatJson(info, listeners, clusters, stats, snapshot, server.ReloadStatus.Entries));
+        var info = new DashboardServerInfo(server.Version, state, uptime, now);
+        return AdminResponse.Json(DashboardState.FormatJson(DashboardState.Build(info, listeners, clusters, stats, snapshot, server.ReloadStatus.Entries)));
     }
 }

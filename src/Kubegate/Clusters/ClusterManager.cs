@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using Kubegate.Configuration;
-using Kubegate.Health;
 using Kubegate.Stats;
 
 namespace Kubegate.Clusters;
@@ -12,19 +11,22 @@ namespace Kubegate.Clusters;
 internal sealed class ClusterManager
 {
     private readonly StatsStore _stats;
-    private readonly Random? _random;
-    private readonly HealthServices? _health;
+    private readonly Func<ClusterConfig, ILoadBalancer> _balancers;
+    private readonly Func<ClusterState, IClusterHealthMonitor>? _health;
     private readonly Lock _applyLock = new();
     private volatile ImmutableDictionary<string, ClusterState> _clusters =
         ImmutableDictionary<string, ClusterState>.Empty.WithComparers(StringComparer.Ordinal);
 
     /// <param name="stats">The process stats.</param>
-    /// <param name="random">Randomness for balancers; null means <see cref="Random.Shared"/>.</param>
-    /// <param name="health">Active health checks and outlier detection; null runs clusters without either (unit tests).</param>
-    public ClusterManager(StatsStore stats, Random? random = null, HealthServices? health = null)
+    /// <param name="balancers">Builds the balancer of an <c>lb_policy</c> (LoadBalancing's factory).</param>
+    /// <param name="health">
+    /// Builds a cluster's health monitor (active health checks and outlier detection); null runs clusters without
+    /// either (unit tests). This is where health is wired to a cluster: the caller (Hosting) knows both sides.
+    /// </param>
+    public ClusterManager(StatsStore stats, Func<ClusterConfig, ILoadBalancer> balancers, Func<ClusterState, IClusterHealthMonitor>? health = null)
     {
         _stats = stats;
-        _random = random;
+        _balancers = balancers;
         _health = health;
         ActiveClusters = stats.Gauge("cluster_manager.active_clusters");
         ClusterAdded = stats.Counter("cluster_manager.cluster_added");
@@ -69,7 +71,7 @@ internal sealed class ClusterManager
                 {
                     // A new stat name (alt_stat_name changed) means a new cluster object, as in Envoy: its stats
                     // objects are bound to the name for the life of the object.
-                    builder[config.Name] = new ClusterState(config, assignment, _stats, _random, _health);
+                    builder[config.Name] = new ClusterState(config, assignment, _stats, _balancers, _health);
                     existing?.Retire();
                     (existing is null ? ClusterAdded : ClusterModified).Increment();
                 }

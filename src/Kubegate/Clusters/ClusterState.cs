@@ -1,35 +1,53 @@
 using Kubegate.Configuration;
-using Kubegate.Health;
-using Kubegate.LoadBalancing;
 using Kubegate.Stats;
 
 namespace Kubegate.Clusters;
 
 /// <summary>
 /// The long-lived runtime shell of one cluster. Holds volatile references to immutable parts (config, all hosts,
-/// available hosts, balancer); writers rebuild and swap them, and a connection reads each once.
+/// the availability snapshot, balancer); writers rebuild and swap them, and a connection reads each once.
 /// </summary>
+/// <remarks>
+/// This is data plus the one updater of availability (YARP's <c>ClusterState</c> and
+/// <c>ClusterDestinationsUpdater</c>): it knows nothing of how health is decided. Health verdicts arrive as host
+/// flags followed by <see cref="RecomputeAvailability"/>; membership changes go out to the attached
+/// <see cref="IClusterHealthMonitor"/> after the lock is released. The lock is private to this class.
+/// </remarks>
 internal sealed class ClusterState
 {
-    private readonly Random? _random;
-    private readonly HealthServices? _healthServices;
+    private readonly Func<ClusterConfig, ILoadBalancer> _balancers;
 
-    // Guards the host set and health flags together: EDS updates, health verdicts and availability rebuilds.
+    // Guards the host set and the availability rebuild; never held while calling out (except the monitor's pure
+    // InitialFlags/KeepOnRemoval), so it nests inside any other lock and no other lock nests inside it.
     private readonly Lock _sync = new();
-    private volatile ClusterHealth? _health;
+
+    // Serializes writers of the host set (EDS updates, removals after a failed check) so the monitor sees the
+    // membership changes in the order they were made, without holding _sync while it runs.
+    private readonly Lock _writers = new();
+    private readonly IClusterHealthMonitor? _health;
     private volatile ClusterConfig _config;
     private volatile EndpointSet _all = EndpointSet.Empty;
-    private volatile EndpointSet _available = EndpointSet.Empty;
+    private volatile ClusterAvailability _availability = ClusterAvailability.Empty;
     private volatile ILoadBalancer _loadBalancer;
-    private volatile bool _panic;
 
-    public ClusterState(ClusterConfig config, ClusterLoadAssignmentConfig? assignment, StatsStore stats, Random? random = null, HealthServices? health = null)
+    /// <param name="config">The cluster's config.</param>
+    /// <param name="assignment">Its endpoints; null starts with none.</param>
+    /// <param name="stats">The process stats.</param>
+    /// <param name="balancers">Builds the balancer of an <c>lb_policy</c> (LoadBalancing's factory).</param>
+    /// <param name="health">Builds the cluster's health monitor (Health's factory); null runs without health.</param>
+    public ClusterState(
+        ClusterConfig config,
+        ClusterLoadAssignmentConfig? assignment,
+        StatsStore stats,
+        Func<ClusterConfig, ILoadBalancer> balancers,
+        Func<ClusterState, IClusterHealthMonitor>? health = null)
     {
+        ArgumentNullException.ThrowIfNull(balancers);
         _config = config;
-        _random = random;
-        _healthServices = health;
-        _loadBalancer = LoadBalancerFactory.Create(config, random);
+        _balancers = balancers;
+        _loadBalancer = balancers(config);
         Stats = new ClusterStats(stats, config.ObservabilityName);
+        _health = health?.Invoke(this);
         Update(config, assignment);
     }
 
@@ -42,17 +60,17 @@ internal sealed class ClusterState
     /// <summary>Every host of the cluster, in assignment order.</summary>
     public EndpointSet AllHosts => _all;
 
+    /// <summary>The current availability snapshot (hosts and panic state together).</summary>
+    public ClusterAvailability Availability => _availability;
+
     /// <summary>The hosts new connections go to: the healthy ones, or all of them in panic mode.</summary>
-    public EndpointSet AvailableHosts => _available;
+    public EndpointSet AvailableHosts => _availability.Hosts;
 
     /// <summary>True while too few hosts are healthy and the balancer ignores health.</summary>
-    public bool InPanic => _panic;
+    public bool InPanic => _availability.Panic;
 
-    /// <summary>Active health checks and outlier detection; null when the cluster was built without health services.</summary>
-    public ClusterHealth? Health => _health;
-
-    /// <summary>The lock under which the host set and health flags change (taken by <see cref="ClusterHealth"/>).</summary>
-    internal Lock SyncRoot => _sync;
+    /// <summary>The attached health monitor (active checks, outlier detection); null without health.</summary>
+    public IClusterHealthMonitor? HealthMonitor => _health;
 
     /// <summary>
     /// Applies a new config and endpoint assignment. Hosts whose address stays keep their state (connections,
@@ -60,9 +78,21 @@ internal sealed class ClusterState
     /// </summary>
     public void Update(ClusterConfig config, ClusterLoadAssignmentConfig? assignment)
     {
-        lock (_sync)
+        lock (_writers)
         {
-            UpdateLocked(config, assignment);
+            (EndpointState[] Hosts, List<EndpointState> Added, List<EndpointState> Removed) change;
+            lock (_sync)
+            {
+                change = UpdateLocked(config, assignment);
+            }
+
+            if (_health is { } health)
+            {
+                health.OnMembershipChanged(config, change.Hosts, change.Added, change.Removed);
+
+                // The monitor may have changed flags (a health check removed clears its flags).
+                RecomputeAvailability();
+            }
         }
     }
 
@@ -71,25 +101,31 @@ internal sealed class ClusterState
 
     /// <summary>
     /// Drops <paramref name="host"/> from the cluster now: a host kept after leaving EDS
-    /// (<see cref="HealthFlags.PendingDynamicRemoval"/>) that then failed a health check.
+    /// (<see cref="HealthFlags.PendingDynamicRemoval"/>) that then failed a health check. Call with no lock held.
     /// </summary>
-    internal void RemoveHost(EndpointState host)
+    public void RemoveHost(EndpointState host)
     {
-        lock (_sync)
+        lock (_writers)
         {
-            if (Array.IndexOf(_all.Hosts, host) < 0)
+            EndpointState[] hosts;
+            lock (_sync)
             {
-                return;
+                if (Array.IndexOf(_all.Hosts, host) < 0)
+                {
+                    return;
+                }
+
+                _all = new EndpointSet([.. _all.Hosts.Where(h => h != host)]);
+                hosts = _all.Hosts;
+                Stats.MembershipChange.Increment();
+                RecomputeAvailabilityLocked();
             }
 
-            _all = new EndpointSet([.. _all.Hosts.Where(h => h != host)]);
-            Stats.MembershipChange.Increment();
-            _health?.OnHostRemoved(host);
-            RecomputeAvailability();
+            _health?.OnMembershipChanged(_config, hosts, [], [host]);
         }
     }
 
-    private void UpdateLocked(ClusterConfig config, ClusterLoadAssignmentConfig? assignment)
+    private (EndpointState[] Hosts, List<EndpointState> Added, List<EndpointState> Removed) UpdateLocked(ClusterConfig config, ClusterLoadAssignmentConfig? assignment)
     {
         var policyChanged = config.LbPolicy != _config.LbPolicy
             || config.LeastRequestChoiceCount != _config.LeastRequestChoiceCount
@@ -97,21 +133,16 @@ internal sealed class ClusterState
         _config = config;
         if (policyChanged)
         {
-            _loadBalancer = LoadBalancerFactory.Create(config, _random);
+            _loadBalancer = _balancers(config);
         }
 
         var health = _health;
-        if (health is null && _healthServices is not null)
-        {
-            _health = health = new ClusterHealth(this, _healthServices);
-        }
-
-        health?.Configure(config, _all.Hosts);
+        var added = new List<EndpointState>();
+        var removed = new List<EndpointState>();
         if (assignment is not null)
         {
             var existing = _all.Hosts.ToDictionary(h => h.EndPoint);
             var hosts = new List<EndpointState>(assignment.Endpoints.Length);
-            var added = new List<EndpointState>();
             foreach (var endpoint in assignment.Endpoints)
             {
                 if (!existing.Remove(endpoint.Address.ToEndPoint(), out var host))
@@ -133,21 +164,24 @@ internal sealed class ClusterState
             // serving) until it fails one, unless ignore_health_on_host_removal (spec 3.6).
             foreach (var gone in existing.Values)
             {
-                if (health?.KeepOnRemoval(gone) == true)
+                if (health?.KeepOnRemoval(config, gone) == true)
                 {
                     gone.UpdateHealthFlags(HealthFlags.PendingDynamicRemoval, HealthFlags.None);
                     hosts.Add(gone);
                 }
                 else
                 {
-                    health?.OnHostRemoved(gone);
+                    removed.Add(gone);
                 }
             }
 
             // New hosts get their initial health (failed until the first check) before anyone can pick them.
-            foreach (var host in added)
+            if (health is not null)
             {
-                health?.OnHostAdded(host);
+                foreach (var host in added)
+                {
+                    host.UpdateHealthFlags(health.InitialFlags(config, host), HealthFlags.None);
+                }
             }
 
             if (hosts.Count != _all.Count || !hosts.SequenceEqual(_all.Hosts))
@@ -158,7 +192,8 @@ internal sealed class ClusterState
             _all = new EndpointSet(hosts);
         }
 
-        RecomputeAvailability();
+        RecomputeAvailabilityLocked();
+        return (_all.Hosts, added, removed);
     }
 
     /// <summary>
@@ -209,10 +244,11 @@ internal sealed class ClusterState
         var threshold = _config.HealthyPanicThreshold;
         var usable = healthy.Count + degraded.Count;
         var panic = all.Count > 0 && threshold > 0 && usable * 100.0 < threshold * all.Count;
-        _available = panic || healthy.Count == all.Count ? all
+        _availability = new ClusterAvailability(
+            panic || healthy.Count == all.Count ? all
             : healthy.Count > 0 ? new EndpointSet(healthy)
-            : new EndpointSet(degraded);
-        _panic = panic;
+            : new EndpointSet(degraded),
+            panic);
         Stats.MembershipTotal.Set(_all.Count);
         Stats.MembershipHealthy.Set(healthy.Count);
         Stats.MembershipDegraded.Set(degraded.Count);
@@ -222,13 +258,13 @@ internal sealed class ClusterState
     /// <summary>Picks a host for a new connection; null when no host can be used (Envoy's <c>UH</c>).</summary>
     public EndpointState? Pick()
     {
-        var available = _available;
-        if (_panic)
+        var availability = _availability;
+        if (availability.Panic)
         {
             Stats.LbHealthyPanic.Increment();
         }
 
-        return _loadBalancer.Pick(available);
+        return _loadBalancer.Pick(availability.Hosts);
     }
 
     private static HealthFlags EdsFlags(EndpointHealthStatus status) => status switch

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Kubegate.Configuration.Validation;
+using Kubegate.Configuration.Binding;
 using Kubegate.Configuration.Yaml;
 
 namespace Kubegate.Configuration;

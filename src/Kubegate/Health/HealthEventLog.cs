@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Kubegate.Clusters;
-using Kubegate.Hosting;
-using Microsoft.Extensions.Logging;
+using Kubegate.LogFiles;
 
 namespace Kubegate.Health;
 
@@ -11,25 +11,17 @@ namespace Kubegate.Health;
 /// The <c>event_log_path</c> file: one JSON object per line in Envoy's <c>HealthCheckEvent</c> shape (proto field
 /// names, default values left out), e.g.
 /// <c>{"health_checker_type":"HTTP","host":{"socket_address":{"address":"10.0.0.1","port_value":6443}},"cluster_name":"c","eject_unhealthy_event":{"failure_type":"ACTIVE"},"timestamp":"2025-01-01T00:00:00.000Z"}</c>.
-/// Written with <see cref="Utf8JsonWriter"/> (no reflection, AOT-safe); each line is flushed at once, as events are
-/// rare and someone tailing the file wants them now.
+/// Written with <see cref="Utf8JsonWriter"/> (no reflection, AOT-safe) to the process's one writer of that file (an
+/// immediate <see cref="LogFileWriter"/>: events are rare and someone tailing the file wants them now), so the file is
+/// reopened with every other log file.
 /// </summary>
-internal sealed partial class HealthEventLog : IDisposable
+internal sealed class HealthEventLog
 {
-    private readonly string _path;
-    private readonly ILogger _logger;
-    private readonly Lock _lock = new();
-    private FileStream? _stream;
-    private bool _failed;
-    private bool _disposed;
+    private readonly LogFileWriter _writer;
 
-    public HealthEventLog(string path, ILogger logger)
-    {
-        _path = path;
-        _logger = logger;
-    }
+    public HealthEventLog(LogFileWriter writer) => _writer = writer;
 
-    public string Path => _path;
+    public string Path => _writer.Path;
 
     /// <summary>A host failed its checks (<c>eject_unhealthy_event</c>).</summary>
     public void LogEjectUnhealthy(string checkerType, EndpointState host, string cluster, HealthCheckFailureType type, DateTimeOffset time) =>
@@ -50,16 +42,6 @@ internal sealed partial class HealthEventLog : IDisposable
     /// <summary>One passed check (<c>successful_health_check_event</c>), with <c>always_log_health_check_success</c>.</summary>
     public void LogSuccess(string checkerType, EndpointState host, string cluster, DateTimeOffset time) =>
         Write(checkerType, host, cluster, "successful_health_check_event", static _ => { }, time);
-
-    public void Dispose()
-    {
-        lock (_lock)
-        {
-            _disposed = true;
-            _stream?.Dispose();
-            _stream = null;
-        }
-    }
 
     internal static string FailureTypeName(HealthCheckFailureType type) => type switch
     {
@@ -99,32 +81,6 @@ internal sealed partial class HealthEventLog : IDisposable
             writer.WriteEndObject();
         }
 
-        lock (_lock)
-        {
-            if (_disposed || _failed)
-            {
-                return;
-            }
-
-            try
-            {
-                _stream ??= new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-                _stream.Write(buffer.WrittenSpan);
-                _stream.WriteByte((byte)'\n');
-                _stream.Flush();
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // One warning, then silence: a health event log that cannot be written must not flood the log.
-                _failed = true;
-                Log.EventLogFailed(_logger, _path, ex.Message);
-            }
-        }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventIds.HealthEventLogFailed, LogLevel.Warning, "health check event log {Path} cannot be written, no more events go there: {Message}", EventName = "HealthEventLogFailed")]
-        public static partial void EventLogFailed(ILogger logger, string path, string message);
+        _writer.TryEnqueue(Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n");
     }
 }

@@ -1,5 +1,6 @@
-using System.Collections.Concurrent;
-using Kubegate.Proxy;
+using Kubegate.Clusters;
+using Kubegate.Infrastructure;
+using Kubegate.LogFiles;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,11 +12,12 @@ namespace Kubegate.Health;
 /// randomness of jitter and enforcement, stats, logging, the event-log files, and the connections to close when a
 /// host fails (<c>close_connections_on_host_health_failure</c>).
 /// </summary>
-internal sealed class HealthServices : IDisposable
+internal sealed partial class HealthServices : IDisposable
 {
     private readonly Random _random;
     private readonly Lock _randomLock = new();
-    private readonly ConcurrentDictionary<string, HealthEventLog> _eventLogs = new(StringComparer.Ordinal);
+    private readonly LogFileSet _logFiles;
+    private readonly bool _ownsLogFiles;
 
     /// <param name="stats">Where <c>health_check.*</c> and <c>outlier_detection.*</c> go.</param>
     /// <param name="time">The clock of intervals, timeouts and ejections.</param>
@@ -24,12 +26,20 @@ internal sealed class HealthServices : IDisposable
     /// Jitter and <c>enforcing_*</c> draws; null means <see cref="Random.Shared"/>. Used under a lock, so a seeded
     /// (not thread-safe) instance is fine.
     /// </param>
-    public HealthServices(StatsStore stats, TimeProvider time, ILoggerFactory? loggerFactory = null, Random? random = null)
+    /// <param name="connections">
+    /// The data path's closer of a failed host's connections (<c>close_connections_on_host_health_failure</c>); null
+    /// closes nothing.
+    /// </param>
+    /// <param name="logFiles">The process's log files (<c>event_log_path</c> writes there); null: a set of its own.</param>
+    public HealthServices(StatsStore stats, TimeProvider time, ILoggerFactory? loggerFactory = null, Random? random = null, IHostConnectionCloser? connections = null, LogFileSet? logFiles = null)
     {
+        Connections = connections;
         Stats = stats;
         Time = time;
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("kubegate.health");
         _random = random ?? Random.Shared;
+        _ownsLogFiles = logFiles is null;
+        _logFiles = logFiles ?? new LogFileSet(stats, Logger, time);
     }
 
     public StatsStore Stats { get; }
@@ -38,11 +48,14 @@ internal sealed class HealthServices : IDisposable
 
     public ILogger Logger { get; }
 
-    /// <summary>The open proxied connections, for <c>close_connections_on_host_health_failure</c>; null closes nothing.</summary>
-    public ConnectionManager? Connections { get; set; }
+    /// <summary>Closes a failed host's connections (<c>close_connections_on_host_health_failure</c>); null closes nothing.</summary>
+    public IHostConnectionCloser? Connections { get; }
 
     /// <summary>Replaces the HTTP/TCP probes (tests); null means the real ones.</summary>
     public HealthProbeFactory? ProbeFactory { get; init; }
+
+    /// <summary>Builds the health monitor of <paramref name="cluster"/> (what <see cref="ClusterManager"/> is given).</summary>
+    public IClusterHealthMonitor CreateMonitor(ClusterState cluster) => new ClusterHealth(cluster, this);
 
     /// <summary>A uniformly random integer in [0, <paramref name="maxExclusive"/>); 0 when the range is empty.</summary>
     public long NextRandom(long maxExclusive)
@@ -58,16 +71,35 @@ internal sealed class HealthServices : IDisposable
         }
     }
 
-    /// <summary>The shared writer of <c>event_log_path</c> (one per path, whatever the number of clusters using it).</summary>
-    public HealthEventLog GetEventLog(string path) => _eventLogs.GetOrAdd(path, static (p, logger) => new HealthEventLog(p, logger), Logger);
+    /// <summary>
+    /// The event log of <c>event_log_path</c> (one file writer per path, whatever the number of clusters using it);
+    /// null, with a warning, when the file cannot be opened.
+    /// </summary>
+    public HealthEventLog? GetEventLog(string path)
+    {
+        try
+        {
+            return new HealthEventLog(_logFiles.Get(path, immediate: true));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            Log.EventLogFailed(Logger, path, ex.Message);
+            return null;
+        }
+    }
 
     public void Dispose()
     {
-        foreach (var log in _eventLogs.Values)
+        if (_ownsLogFiles)
         {
-            log.Dispose();
+            // Only without a process-wide set (unit tests): write out what is queued before the caller reads the files.
+            _logFiles.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+    }
 
-        _eventLogs.Clear();
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.HealthEventLogFailed, LogLevel.Warning, "health check event log {Path} cannot be opened, no events go there: {Message}", EventName = "HealthEventLogFailed")]
+        public static partial void EventLogFailed(ILogger logger, string path, string message);
     }
 }

@@ -1,5 +1,5 @@
 using Kubegate.Clusters;
-using Kubegate.Hosting;
+using Kubegate.Infrastructure;
 using Microsoft.Extensions.Logging;
 
 namespace Kubegate.Health;

@@ -2,14 +2,15 @@ using System.Runtime.InteropServices;
 using Kubegate.Configuration;
 using Kubegate.Configuration.Watching;
 using Kubegate.Hosting.Systemd;
+using Kubegate.Infrastructure;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Kubegate.Hosting;
 
 /// <summary>
-/// Live configuration in serve mode: owns the file watchers, the SIGHUP handler and the reload loop that feeds
-/// <see cref="KubegateServer.ApplyAsync"/>. Registered after <see cref="KubegateHostedService"/>, so it starts once the
+/// Live configuration in serve mode: starts the reload loop (which owns its file watcher and applies through
+/// <see cref="ServerConfigApplier"/>) and turns SIGHUP into a reload of every file. Registered after <see cref="KubegateHostedService"/>, so it starts once the
 /// server is listening and stops (the host stops services in reverse) before the server drains.
 /// </summary>
 internal sealed partial class ConfigReloadService : IHostedService, IAsyncDisposable
@@ -23,7 +24,6 @@ internal sealed partial class ConfigReloadService : IHostedService, IAsyncDispos
     private readonly TimeSpan? _debounce;
     private readonly ServiceNotifier? _notifier;
     private ConfigReloader? _reloader;
-    private ConfigFileWatcher? _watcher;
     private PosixSignalRegistration? _sighup;
 
     /// <param name="server">The running proxy.</param>
@@ -48,8 +48,8 @@ internal sealed partial class ConfigReloadService : IHostedService, IAsyncDispos
     /// <summary>The reload loop; null before <see cref="StartAsync"/>.</summary>
     public ConfigReloader? Reloader => _reloader;
 
-    /// <summary>The file watcher; null before <see cref="StartAsync"/>.</summary>
-    public ConfigFileWatcher? Watcher => _watcher;
+    /// <summary>The reload loop's file watcher; null before <see cref="StartAsync"/>.</summary>
+    public ConfigFileWatcher? Watcher => _reloader?.Watcher;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -63,17 +63,14 @@ internal sealed partial class ConfigReloadService : IHostedService, IAsyncDispos
             _loader,
             _initial,
             _server.Stats,
-            _server.ApplyAsync,
+            new ServerConfigApplier(_server, _notifier),
             _logger,
             _time,
-            _server.BindFailures);
-        reloader.Completed += result => _server.ReloadStatus.Record(result, _time.GetUtcNow());
-        var watcher = new ConfigFileWatcher(OnFileChanged, _time, _loggerFactory.CreateLogger("kubegate.config.watch"), _debounce);
-        reloader.WatchTargetsChanged += watcher.Watch;
+            ServerConfigApplier.Convert(_server.BindFailures),
+            _server.ReloadStatus);
+        reloader.StartWatching(_loggerFactory.CreateLogger("kubegate.config.watch"), _debounce);
         var targets = reloader.WatchTargets;
-        watcher.Watch(targets);
         _reloader = reloader;
-        _watcher = watcher;
         reloader.Start();
 
         // The files were read before the watches existed: whatever changed in between is picked up now (an unchanged
@@ -97,7 +94,6 @@ internal sealed partial class ConfigReloadService : IHostedService, IAsyncDispos
     {
         _sighup?.Dispose();
         _sighup = null;
-        _watcher?.Dispose();
         if (_reloader is { } reloader)
         {
             await reloader.DisposeAsync().ConfigureAwait(false);
@@ -112,43 +108,7 @@ internal sealed partial class ConfigReloadService : IHostedService, IAsyncDispos
         // SIGHUP's default action ends the process; here it means "re-read the configuration", as for many daemons.
         context.Cancel = true;
         Log.SighupReceived(_logger);
-        if (_reloader is { } reloader)
-        {
-            Track(reloader, force: true);
-        }
-    }
-
-    private void OnFileChanged(string key)
-    {
-        if (_reloader is not { } reloader)
-        {
-            return;
-        }
-
-        if (_notifier is { IsEnabled: true })
-        {
-            // A request for one file has no completion to await and systemd must hear when the reload is over; a
-            // check of every file has one, and costs a hash per unchanged file (those are skipped, not reloaded).
-            Track(reloader, force: false);
-        }
-        else
-        {
-            reloader.Request(key);
-        }
-    }
-
-    /// <summary>
-    /// Reloads every file (<paramref name="force"/>: even those whose hash is unchanged) between RELOADING=1 and
-    /// READY=1, the latter sent when the reload was applied, refused or abandoned at shutdown.
-    /// </summary>
-    private void Track(ConfigReloader reloader, bool force)
-    {
-        _notifier?.ReloadStarting();
-        var reload = reloader.ReloadAllAsync(force);
-        if (_notifier is { } notifier)
-        {
-            _ = reload.ContinueWith(static (_, state) => ((ServiceNotifier)state!).ReloadFinished(), notifier, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
+        _ = _reloader?.ReloadAsync(key: null, force: true);
     }
 
     private static partial class Log

@@ -6,6 +6,8 @@ using Kubegate.Admin;
 using Kubegate.Configuration;
 using Kubegate.Configuration.Watching;
 using Kubegate.Hosting.Systemd;
+using Kubegate.Infrastructure;
+using Kubegate.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
@@ -239,7 +241,7 @@ internal static partial class KubegateCommandLine
             Log.ConfigProblem(logger, warning.ToString());
         }
 
-        // SIGUSR1 reopens the access-log files (logrotate's postrotate), as POST /reopen_logs does. Linux numbers it
+        // SIGUSR1 reopens every log file (logrotate's postrotate), as POST /reopen_logs does. Linux numbers it
         // 10, macOS 30; PosixSignalRegistration takes raw numbers for signals it has no name for.
         var server = host.Services.GetRequiredService<KubegateServer>();
         var sigusr1 = (PosixSignal)(OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 30 : 10);
@@ -248,7 +250,7 @@ internal static partial class KubegateCommandLine
             : PosixSignalRegistration.Create(sigusr1, context =>
             {
                 context.Cancel = true;
-                server.AccessLogs.ReopenAll();
+                server.ReopenLogs();
             });
         using var watchdog = StartWatchdog(host.Services, server, options);
         try

@@ -4,7 +4,10 @@ using Kubegate.Admin;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.Health;
+using Kubegate.Infrastructure;
 using Kubegate.Listeners;
+using Kubegate.LoadBalancing;
+using Kubegate.LogFiles;
 using Kubegate.Proxy;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
@@ -17,7 +20,7 @@ namespace Kubegate.Hosting;
 /// runs it as a service; tests run it in-process on 127.0.0.1 port 0 listeners and read its stats directly.
 /// A reload hands it the next snapshot (<see cref="ApplyAsync"/>).
 /// </summary>
-internal sealed partial class KubegateServer : IAsyncDisposable
+internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
 {
     private readonly ILogger _logger;
     private readonly KubegateServerOptions _options;
@@ -42,17 +45,27 @@ internal sealed partial class KubegateServer : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("kubegate");
         Stats = stats ?? new StatsStore();
-        _health = new HealthServices(Stats, _options.TimeProvider, loggerFactory);
-        Clusters = new ClusterManager(Stats, _options.Random, _health);
         Connections = new ConnectionManager(_options.TimeProvider, Stats, _options.Concurrency, loggerFactory.CreateLogger("kubegate.proxy"));
-        _health.Connections = Connections;
-        AccessLogs = new AccessLogManager(Stats, loggerFactory.CreateLogger("kubegate.access_log"), _options.TimeProvider);
+        LogFiles = new LogFileSet(Stats, loggerFactory.CreateLogger("kubegate.access_log"), _options.TimeProvider);
+        _health = new HealthServices(Stats, _options.TimeProvider, loggerFactory, connections: Connections, logFiles: LogFiles);
+
+        // Health is wired to clusters here, where both are known: Clusters never imports Health.
+        Clusters = new ClusterManager(Stats, LoadBalancerFactory.For(_options.Random), _health.CreateMonitor);
+        AccessLogs = new AccessLogManager(LogFiles, loggerFactory.CreateLogger("kubegate.access_log"));
         var context = new ProxyContext(Clusters, Connections, loggerFactory.CreateLogger("kubegate.proxy"), _options.TimeProvider, _options.Random, _options.BufferPool, AccessLogs, _options.PipePool);
         Listeners = new ListenerManager(Stats, context, loggerFactory.CreateLogger("kubegate.listeners"), _options.DrainTime);
         Stats.Counter("server.dynamic_unknown_fields").Add(snapshot.Warnings.Count(w => w.IsUnknownField));
     }
 
+    public string Version => KubegateCommandLine.Version;
+
     public StatsStore Stats { get; }
+
+    /// <summary>
+    /// Every log file of the process, whoever writes it (access logs, health event logs, the admin access log): SIGUSR1
+    /// and <c>/reopen_logs</c> reopen them all, and an apply closes the ones the new configuration no longer names.
+    /// </summary>
+    public LogFileSet LogFiles { get; }
 
     /// <summary>The last update of each watched config file, filled in by the reload service (shown on the dashboard).</summary>
     public Configuration.Watching.ReloadStatusBoard ReloadStatus { get; } = new();
@@ -82,13 +95,29 @@ internal sealed partial class KubegateServer : IAsyncDisposable
     internal Action? StopApplication { get; set; }
 
     /// <summary>The run-time log level <c>POST /logging</c> changes (the host's logging filter reads it).</summary>
-    internal LoggingLevelSwitch LogLevels { get; set; } = new();
+    public LoggingLevelSwitch LogLevels { get; set; } = new();
 
     /// <summary>True once <see cref="StartAsync"/> has bound the listeners.</summary>
-    internal bool IsStarted => _started;
+    public bool IsStarted => _started;
 
     /// <summary>True once <see cref="StopAsync"/> has begun.</summary>
-    internal bool IsStopping => Volatile.Read(ref _stopped) != 0;
+    public bool IsStopping => Volatile.Read(ref _stopped) != 0;
+
+    /// <summary>Stops the process: the host's <see cref="StopApplication"/>, or this server alone when run without one.</summary>
+    public void Quit()
+    {
+        if (StopApplication is { } stop)
+        {
+            stop();
+        }
+        else
+        {
+            _ = StopAsync();
+        }
+    }
+
+    /// <summary>Reopens every log file (SIGUSR1, <c>/reopen_logs</c>).</summary>
+    public void ReopenLogs() => LogFiles.ReopenAll();
 
     /// <summary>
     /// Ends the shutdown drain now (a second SIGTERM or SIGINT): every open connection is closed and
@@ -191,6 +220,7 @@ internal sealed partial class KubegateServer : IAsyncDisposable
             }
 
             _snapshot = next;
+            await LogFiles.CloseUnusedAsync(LogFilePaths(next)).ConfigureAwait(false);
             Log.Applied(_logger, next.Listeners.Length, listenersChanged, next.Clusters.Length, clustersChanged, BindFailures.Count);
             return listenersChanged ? BindFailures : [];
         }
@@ -239,13 +269,13 @@ internal sealed partial class KubegateServer : IAsyncDisposable
             await _admin.StopAsync().ConfigureAwait(false);
         }
 
-        if (AccessLogs.Writers.Count > 0)
+        if (LogFiles.Writers.Count > 0)
         {
             // Connections closed by the drain write their final entry as they finish: give them a moment, then
             // write out every queued line and close the files.
             await Connections.WaitUntilEmptyAsync(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
 
-            await AccessLogs.DisposeAsync().ConfigureAwait(false);
+            await LogFiles.DisposeAsync().ConfigureAwait(false);
         }
 
         Log.Stopped(_logger);
@@ -264,7 +294,7 @@ internal sealed partial class KubegateServer : IAsyncDisposable
 
         Connections.Dispose();
         _drainCut.Dispose();
-        await AccessLogs.DisposeAsync().ConfigureAwait(false);
+        await LogFiles.DisposeAsync().ConfigureAwait(false);
         foreach (var cluster in Clusters.Clusters)
         {
             cluster.Retire();
@@ -272,6 +302,12 @@ internal sealed partial class KubegateServer : IAsyncDisposable
 
         _health.Dispose();
     }
+
+    /// <summary>Every log file <paramref name="snapshot"/> names: access logs, health-check event logs, admin access logs.</summary>
+    private static IEnumerable<string> LogFilePaths(ConfigSnapshot snapshot) =>
+        AccessLogManager.PathsOf(snapshot)
+            .Concat(snapshot.Clusters.SelectMany(c => c.HealthChecks).Select(h => h.EventLogPath).OfType<string>().Where(p => p.Length > 0))
+            .Concat(snapshot.Bootstrap.Admin is { } admin ? admin.AccessLog.Select(l => l.Path).Append(admin.AccessLogPath).OfType<string>().Where(p => p.Length > 0) : []);
 
     private static bool SameAssignments(
         IReadOnlyDictionary<string, ClusterLoadAssignmentConfig> left,

@@ -1,10 +1,13 @@
+using Kubegate.Listeners;
+using Kubegate.Proxy;
+
 namespace Kubegate.Hosting;
 
 /// <summary>Process-level settings of <see cref="KubegateServer"/> (from the command line, not the config files).</summary>
 internal sealed record KubegateServerOptions
 {
     /// <summary>Envoy's default <c>--drain-time-s</c>: 600 s.</summary>
-    public static readonly TimeSpan DefaultDrainTime = TimeSpan.FromSeconds(600);
+    public static readonly TimeSpan DefaultDrainTime = ListenerManager.DefaultDrainTime;
 
     /// <summary>How long open connections may take to finish at shutdown before they are closed.</summary>
     public TimeSpan DrainTime { get; init; } = DefaultDrainTime;

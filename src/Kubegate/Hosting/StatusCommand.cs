@@ -2,12 +2,14 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Kubegate.Admin.DashboardModel;
 
 namespace Kubegate.Hosting;
 
 /// <summary>
 /// <c>kubegate status [--admin host:port]</c>: fetches the admin interface's <c>/dashboard/state</c> and prints one
-/// line per cluster endpoint. Parses with <see cref="JsonDocument"/> (no reflection, AOT-safe).
+/// line per cluster endpoint. Reads the document through the admin's own <see cref="DashboardJsonContext"/>
+/// (source-generated, AOT-safe), so the names written and read cannot drift apart.
 /// </summary>
 internal static class StatusCommand
 {
@@ -44,11 +46,12 @@ internal static class StatusCommand
 
         try
         {
-            using var document = JsonDocument.Parse(body);
-            await stdout.WriteAsync(Render(document.RootElement)).ConfigureAwait(false);
+            var document = JsonSerializer.Deserialize(body, DashboardJsonContext.Default.DashboardDocument)
+                ?? throw new JsonException("the document is null");
+            await stdout.WriteAsync(Render(document)).ConfigureAwait(false);
             return 0;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
         {
             await stderr.WriteLineAsync($"kubegate status: {uri} did not answer with a dashboard state document ({e.Message})").ConfigureAwait(false);
             return 1;
@@ -56,40 +59,34 @@ internal static class StatusCommand
     }
 
     /// <summary>The header line (server version, state, uptime), then the aligned endpoint table.</summary>
-    public static string Render(JsonElement state)
+    public static string Render(DashboardDocument state)
     {
         var text = new StringBuilder();
-        var server = state.GetProperty("server");
-        text.Append("kubegate ").Append(server.GetProperty("version").GetString())
-            .Append("  state ").Append(server.GetProperty("state").GetString())
-            .Append("  uptime ").Append(server.GetProperty("uptime_seconds").GetInt64().ToString(CultureInfo.InvariantCulture)).Append("s\n\n");
+        var server = state.Server;
+        text.Append("kubegate ").Append(server.Version)
+            .Append("  state ").Append(server.State)
+            .Append("  uptime ").Append(server.UptimeSeconds.ToString(CultureInfo.InvariantCulture)).Append("s\n\n");
 
         var rows = new List<string[]> { Headers };
-        foreach (var cluster in state.GetProperty("clusters").EnumerateArray())
+        foreach (var cluster in state.Clusters)
         {
-            var name = cluster.GetProperty("name").GetString() ?? string.Empty;
-            if (cluster.GetProperty("panic").GetBoolean())
-            {
-                name += " (PANIC)";
-            }
-
-            var endpoints = cluster.GetProperty("endpoints");
-            if (endpoints.GetArrayLength() == 0)
+            var name = cluster.Name + (cluster.Panic ? " (PANIC)" : string.Empty);
+            if (cluster.Endpoints.Count == 0)
             {
                 rows.Add([name, "-", "-", "-", "-", "-", "no endpoints"]);
             }
 
-            foreach (var endpoint in endpoints.EnumerateArray())
+            foreach (var endpoint in cluster.Endpoints)
             {
                 rows.Add(
                 [
                     name,
-                    endpoint.GetProperty("address").GetString() ?? string.Empty,
-                    endpoint.GetProperty("state").GetString() ?? string.Empty,
-                    endpoint.GetProperty("active_connections").GetInt64().ToString(CultureInfo.InvariantCulture),
-                    endpoint.GetProperty("total_connections").GetInt64().ToString(CultureInfo.InvariantCulture),
-                    LastCheck(endpoint),
-                    endpoint.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String ? reason.GetString()! : "-",
+                    endpoint.Address,
+                    endpoint.State,
+                    endpoint.ActiveConnections.ToString(CultureInfo.InvariantCulture),
+                    endpoint.TotalConnections.ToString(CultureInfo.InvariantCulture),
+                    LastCheck(endpoint.LastCheck),
+                    endpoint.Reason ?? "-",
                 ]);
             }
         }
@@ -117,14 +114,6 @@ internal static class StatusCommand
         return text.ToString();
     }
 
-    private static string LastCheck(JsonElement endpoint)
-    {
-        if (!endpoint.TryGetProperty("last_check", out var check) || check.ValueKind != JsonValueKind.Object)
-        {
-            return "-";
-        }
-
-        var latency = check.GetProperty("latency_ms").GetDouble().ToString("0.#", CultureInfo.InvariantCulture);
-        return (check.GetProperty("succeeded").GetBoolean() ? "ok" : "FAIL") + " " + latency + "ms";
-    }
+    private static string LastCheck(DashboardCheck? check) =>
+        check is null ? "-" : (check.Succeeded ? "ok" : "FAIL") + " " + check.LatencyMs.ToString("0.#", CultureInfo.InvariantCulture) + "ms";
 }

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Net.Sockets;
 using Kubegate.Configuration;
-using Kubegate.Hosting;
+using Kubegate.Infrastructure;
 using Kubegate.Proxy;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
@@ -37,19 +37,22 @@ internal sealed partial class ListenerManager : IAsyncDisposable
     private volatile IReadOnlyList<ProxyListener> _listeners = [];
     private ImmutableDictionary<string, ListenerConfig> _failed = ImmutableDictionary<string, ListenerConfig>.Empty;
 
+    /// <summary>Envoy's <c>--drain-time-s</c> default: how long open connections get at shutdown.</summary>
+    public static readonly TimeSpan DefaultDrainTime = TimeSpan.FromSeconds(600);
+
     /// <param name="stats">The process stats.</param>
     /// <param name="context">What accepted connections need.</param>
     /// <param name="logger">Where listener events go.</param>
     /// <param name="drainTime">
     /// How long the connections of a removed listener may go on before they are closed (<c>--drain-time-s</c>); null
-    /// means <see cref="KubegateServerOptions.DefaultDrainTime"/> (600 s).
+    /// means <see cref="DefaultDrainTime"/> (600 s).
     /// </param>
     public ListenerManager(StatsStore stats, ProxyContext context, ILogger logger, TimeSpan? drainTime = null)
     {
         _stats = stats;
         _context = context;
         _logger = logger;
-        _drainTime = drainTime ?? KubegateServerOptions.DefaultDrainTime;
+        _drainTime = drainTime ?? DefaultDrainTime;
         _listenerAdded = stats.Counter("listener_manager.listener_added");
         _listenerModified = stats.Counter("listener_manager.listener_modified");
         _listenerRemoved = stats.Counter("listener_manager.listener_removed");
@@ -373,3 +376,4 @@ internal sealed partial class ListenerManager : IAsyncDisposable
         public static partial void ListenerRestored(ILogger logger, string listener, string address);
     }
 }
+

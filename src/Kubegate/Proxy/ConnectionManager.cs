@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using Kubegate.Hosting;
+using Kubegate.Clusters;
+using Kubegate.Health;
 using Kubegate.Proxy.Reactors;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,7 @@ namespace Kubegate.Proxy;
 /// timer callbacks run to completion and every reactor answers its pings, and the systemd watchdog pings only while
 /// it moves.
 /// </remarks>
-internal sealed class ConnectionManager : IDisposable
+internal sealed class ConnectionManager : IDisposable, IHostConnectionCloser
 {
     /// <summary>How often timeouts and drain closes run; also how long a connection must be quiet to count as between requests.</summary>
     internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
@@ -70,6 +71,22 @@ internal sealed class ConnectionManager : IDisposable
     public ReactorGroup? Reactors { get; }
 
     public IEnumerable<ProxyConnection> Connections => _connections.Values;
+
+    /// <inheritdoc/>
+    public int CloseConnections(ClusterState cluster, EndpointState host)
+    {
+        var closed = 0;
+        foreach (var connection in _connections.Values)
+        {
+            if (connection.Cluster == cluster && connection.UpstreamHost == host && !connection.IsClosed)
+            {
+                connection.CloseForShutdown();
+                closed++;
+            }
+        }
+
+        return closed;
+    }
 
     public long NextId() => Interlocked.Increment(ref _nextId);
 

@@ -1,4 +1,3 @@
-using Kubegate.Hosting;
 
 namespace Kubegate.Proxy;
 

@@ -1,4 +1,4 @@
-using Kubegate.Hosting;
+using Kubegate.Infrastructure;
 using Microsoft.Extensions.Logging;
 
 namespace Kubegate.Proxy;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Kubegate.AccessLog;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.Health;

@@ -1,3 +1,6 @@
+using System.IO.Hashing;
+using System.Text;
+
 namespace Kubegate.Stats;
 
 /// <summary>
@@ -52,7 +55,14 @@ internal sealed class SubscriptionStats
     {
         UpdateSuccess.Increment();
         UpdateTime.Set(now.ToUnixTimeMilliseconds());
-        Version.Set(unchecked((long)XxHash64.Hash(versionInfo ?? string.Empty)));
+        Version.Set(VersionHash(versionInfo));
         VersionText.Set(versionInfo ?? string.Empty);
     }
+
+    /// <summary>
+    /// The <c>version</c> gauge's value: XXH64 (seed 0) of the UTF-8 <c>version_info</c>, as Envoy's
+    /// <c>HashUtil::xxHash64</c>; an absent version hashes as the empty string.
+    /// </summary>
+    public static long VersionHash(string? versionInfo) =>
+        unchecked((long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(versionInfo ?? string.Empty)));
 }

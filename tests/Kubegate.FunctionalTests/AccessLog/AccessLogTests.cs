@@ -159,7 +159,7 @@ public sealed class AccessLogTests : IDisposable
         await Wait.ForStatAsync(server.Stats, "listener.127.0.0.1_0.downstream_cx_destroy", 3);
         var rotated = _fixture.LogPath + ".1";
         File.Move(_fixture.LogPath, rotated);
-        server.AccessLogs.ReopenAll();
+        server.ReopenLogs();
         await Wait.UntilAsync(() => File.Exists(_fixture.LogPath), TimeSpan.FromSeconds(5));
 
         for (var i = 0; i < 3; i++)

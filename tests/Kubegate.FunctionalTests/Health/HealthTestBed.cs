@@ -1,10 +1,10 @@
-using Kubegate.Testing;
 using System.Net;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Health;
 using Kubegate.Hosting;
+using Kubegate.Testing;
 using FakeApiServer = Kubegate.Testing.FakeApiServer;
 using FakeApiServerOptions = Kubegate.Testing.FakeApiServerOptions;
 using TestCertificateAuthority = Kubegate.Testing.TestCertificateAuthority;

@@ -135,7 +135,7 @@ public class CommandLineTests : IDisposable
 
         // SIGUSR1's default action ends a process; kubegate takes it as logrotate's "reopen your files".
         process.Signal("USR1");
-        await Wait.UntilAsync(() => process.StandardOutput.Contains("reopening 0 access log destination(s)", StringComparison.Ordinal) || process.Exited.IsCompleted);
+        await Wait.UntilAsync(() => process.StandardOutput.Contains("reopening 0 log file(s)", StringComparison.Ordinal) || process.Exited.IsCompleted);
         Assert.False(process.Exited.IsCompleted, process.StandardOutput);
         using (var client = await SocketTestExtensions.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, port)))
         {

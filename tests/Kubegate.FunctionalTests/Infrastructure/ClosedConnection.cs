@@ -1,3 +1,4 @@
+using Kubegate.AccessLog;
 using Kubegate.Clusters;
 using Kubegate.Proxy;
 

@@ -1,9 +1,11 @@
-using Kubegate.Testing;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Kubegate.AccessLog;
 using Kubegate.Configuration;
 using Kubegate.Hosting;
+using Kubegate.Infrastructure;
 using Kubegate.Proxy;
+using Kubegate.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace Kubegate.FunctionalTests.Infrastructure;

@@ -1,8 +1,8 @@
-using Kubegate.Testing;
 using System.Net;
 using System.Net.Sockets;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;
+using Kubegate.Testing;
 using Xunit.Abstractions;
 
 namespace Kubegate.FunctionalTests.Proxy;

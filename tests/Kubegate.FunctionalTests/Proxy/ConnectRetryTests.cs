@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Kubegate.AccessLog;
 using Kubegate.Clusters;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;

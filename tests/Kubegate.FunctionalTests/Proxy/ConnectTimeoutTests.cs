@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Kubegate.AccessLog;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;
 using Kubegate.Proxy;

@@ -1,7 +1,7 @@
-using Kubegate.Testing;
 using System.Net.Sockets;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;
+using Kubegate.Testing;
 
 namespace Kubegate.FunctionalTests.Proxy;
 

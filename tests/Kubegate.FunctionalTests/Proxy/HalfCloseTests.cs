@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Kubegate.AccessLog;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;
 using Kubegate.Proxy;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Kubegate.AccessLog;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;
 using Kubegate.Proxy;

@@ -1,7 +1,7 @@
-using Kubegate.Testing;
 using System.Diagnostics;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;
+using Kubegate.Testing;
 using Xunit.Abstractions;
 
 namespace Kubegate.FunctionalTests.Proxy;

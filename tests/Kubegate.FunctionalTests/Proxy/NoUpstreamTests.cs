@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Kubegate.AccessLog;
 using Kubegate.Configuration;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Kubegate.AccessLog;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;
 using Kubegate.Proxy;

@@ -1,4 +1,3 @@
-using Kubegate.Testing;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -6,6 +5,7 @@ using Kubegate.Configuration;
 using Kubegate.Configuration.Watching;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Hosting;
+using Kubegate.Testing;
 
 namespace Kubegate.FunctionalTests.Reload;
 

@@ -155,7 +155,7 @@ public class AccessLogFormatTests
     [Fact]
     public void ClosestOperator_SuggestsNearest()
     {
-        Assert.Equal("UPSTREAM_HOST", AccessLogFormat.ClosestOperator("UPSTREAM_HOSTS"));
-        Assert.Equal("BYTES_SENT", AccessLogFormat.ClosestOperator("BYTE_SENT"));
+        Assert.Equal("UPSTREAM_HOST", AccessLogFormatParser.ClosestOperator("UPSTREAM_HOSTS"));
+        Assert.Equal("BYTES_SENT", AccessLogFormatParser.ClosestOperator("BYTE_SENT"));
     }
 }

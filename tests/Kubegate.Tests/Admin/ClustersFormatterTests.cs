@@ -3,6 +3,7 @@ using System.Text.Json;
 using Kubegate.Admin;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
+using Kubegate.LoadBalancing;
 using Kubegate.Stats;
 using Kubegate.Tests.Clusters;
 
@@ -18,7 +19,7 @@ public class ClustersFormatterTests
         var cluster = new ClusterState(
             new ClusterConfig { Name = "c", AltStatName = "alt", MaxConnections = 10, OutlierDetection = new OutlierDetectionConfig() },
             Assignment(TestEndpoints.Config(10001) with { Hostname = "api-1" }, TestEndpoints.Config(10002, weight: 3, health: EndpointHealthStatus.Unhealthy)),
-            _stats);
+            _stats, LoadBalancerFactory.For());
         var host = cluster.AllHosts.Hosts[0];
         host.OnConnectStarted();
         host.OnConnectStarted();
@@ -86,7 +87,7 @@ public class ClustersFormatterTests
     [Fact]
     public void Text_StaticClusterWithEdsServiceName_NoOutlierLines()
     {
-        var cluster = new ClusterState(new ClusterConfig { Name = "s", EdsServiceName = "svc" }, Assignment(), _stats);
+        var cluster = new ClusterState(new ClusterConfig { Name = "s", EdsServiceName = "svc" }, Assignment(), _stats, LoadBalancerFactory.For());
 
         var lines = ClustersFormatter.FormatText([new ClusterView(cluster, AddedViaApi: false)]).Split('\n');
 
@@ -101,7 +102,7 @@ public class ClustersFormatterTests
         var cluster = new ClusterState(
             new ClusterConfig { Name = "c" },
             Assignment(TestEndpoints.Config(10001) with { Priority = 1 }, TestEndpoints.Config(10002), TestEndpoints.Config(10003)),
-            _stats);
+            _stats, LoadBalancerFactory.For());
 
         var hosts = ClustersFormatter.FormatText([new ClusterView(cluster, true)]).Split('\n')
             .Where(l => l.EndsWith("::cx_total::0", StringComparison.Ordinal))
@@ -124,7 +125,7 @@ public class ClustersFormatterTests
     [Fact]
     public void Json_ClusterStatuses()
     {
-        var cluster = new ClusterState(new ClusterConfig { Name = "c" }, Assignment(TestEndpoints.Config(10001, health: EndpointHealthStatus.Draining)), _stats);
+        var cluster = new ClusterState(new ClusterConfig { Name = "c" }, Assignment(TestEndpoints.Config(10001, health: EndpointHealthStatus.Draining)), _stats, LoadBalancerFactory.For());
         cluster.AllHosts.Hosts[0].OnConnectStarted();
 
         var json = ClustersFormatter.FormatJson([new ClusterView(cluster, AddedViaApi: true)]);

@@ -173,13 +173,6 @@ public class ConfigDumpFormatterTests
         Assert.Null(ConfigDumpFormatter.Format(Snapshot(), includeEds: false, "nope"));
     }
 
-    [Theory]
-    [InlineData(5000, "5s")]
-    [InlineData(250, "0.25s")]
-    [InlineData(0, "0s")]
-    public void Duration_ProtoJson(int milliseconds, string expected) =>
-        Assert.Equal(expected, ConfigDumpFormatter.Duration(TimeSpan.FromMilliseconds(milliseconds)));
-
     [Fact]
     public void Certs_DaysUntilExpiration()
     {

@@ -1,9 +1,11 @@
 using System.Text.Json;
 using Kubegate.Admin;
+using Kubegate.Admin.DashboardModel;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.Health;
 using Kubegate.Hosting;
+using Kubegate.LoadBalancing;
 using Kubegate.Stats;
 using Kubegate.Tests.Clusters;
 
@@ -92,9 +94,9 @@ public class DashboardStateTests
     [Fact]
     public void StatusTable_RendersAlignedColumns()
     {
-        using var json = JsonDocument.Parse(Format(BuildCluster()));
+        var document = JsonSerializer.Deserialize(Format(BuildCluster()), DashboardJsonContext.Default.DashboardDocument)!;
 
-        var text = StatusCommand.Render(json.RootElement);
+        var text = StatusCommand.Render(document);
 
         Assert.Equal(
             """
@@ -111,10 +113,10 @@ public class DashboardStateTests
     [Fact]
     public void StatusTable_ClusterWithoutEndpoints()
     {
-        var cluster = new ClusterState(new ClusterConfig { Name = "empty" }, new ClusterLoadAssignmentConfig { ClusterName = "empty" }, _stats);
-        using var json = JsonDocument.Parse(Format(cluster));
+        var cluster = new ClusterState(new ClusterConfig { Name = "empty" }, new ClusterLoadAssignmentConfig { ClusterName = "empty" }, _stats, LoadBalancerFactory.For());
+        var document = JsonSerializer.Deserialize(Format(cluster), DashboardJsonContext.Default.DashboardDocument)!;
 
-        var text = StatusCommand.Render(json.RootElement);
+        var text = StatusCommand.Render(document);
 
         Assert.Contains("empty    -         -      -       -      -           no endpoints\n", text, StringComparison.Ordinal);
     }
@@ -146,13 +148,13 @@ public class DashboardStateTests
             Bootstrap = new BootstrapConfig { Path = "/etc/kubegate/envoy.yaml" },
             VersionInfo = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("/etc/kubegate/cds.yaml", "v7"),
         };
-        return DashboardState.FormatJson(
+        return DashboardState.FormatJson(DashboardState.Build(
             new DashboardServerInfo("1.2.3", ServerState.Live, TimeSpan.FromSeconds(90.7), Now),
             [new DashboardListener("l", "127.0.0.1:6443", "c", 3, 10)],
             [cluster],
             _stats,
             snapshot,
-            reloads);
+            reloads));
     }
 
     private ClusterState BuildCluster()
@@ -160,7 +162,7 @@ public class DashboardStateTests
         var cluster = new ClusterState(
             new ClusterConfig { Name = "c", LbPolicy = LbPolicy.LeastRequest },
             new ClusterLoadAssignmentConfig { ClusterName = "c", Endpoints = [TestEndpoints.Config(10001), TestEndpoints.Config(10002)] },
-            _stats);
+            _stats, LoadBalancerFactory.For());
         cluster.Stats.UpstreamCxRxBytesTotal.Add(1000);
         cluster.Stats.UpstreamCxTxBytesTotal.Add(200);
         var healthy = cluster.AllHosts.Hosts[0];

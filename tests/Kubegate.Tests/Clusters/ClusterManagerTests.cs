@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
+using Kubegate.LoadBalancing;
 using Kubegate.Stats;
 
 namespace Kubegate.Tests.Clusters;
@@ -12,7 +13,7 @@ public class ClusterManagerTests
     [Fact]
     public void Apply_NewClusters_AddedAndCounted()
     {
-        var manager = new ClusterManager(_stats);
+        var manager = new ClusterManager(_stats, LoadBalancerFactory.For());
 
         manager.Apply(Snapshot([Cluster("a"), Cluster("b")], Assignment("a", 10001), Assignment("b", 10002, 10003)));
 
@@ -30,7 +31,7 @@ public class ClusterManagerTests
     [Fact]
     public void Apply_ModifiedCluster_SameStateObjectCountedOnce()
     {
-        var manager = new ClusterManager(_stats);
+        var manager = new ClusterManager(_stats, LoadBalancerFactory.For());
         manager.Apply(Snapshot([Cluster("a"), Cluster("b")], Assignment("a", 10001), Assignment("b", 10002)));
         manager.TryGet("a", out var before);
         var host = before.AllHosts.Hosts[0];
@@ -49,7 +50,7 @@ public class ClusterManagerTests
     [Fact]
     public void Apply_EndpointsOnlyChanged_NotModifiedButHostsUpdated()
     {
-        var manager = new ClusterManager(_stats);
+        var manager = new ClusterManager(_stats, LoadBalancerFactory.For());
         manager.Apply(Snapshot([Cluster("a")], Assignment("a", 10001)));
 
         manager.Apply(Snapshot([Cluster("a")], Assignment("a", 10001, 10002)));
@@ -63,7 +64,7 @@ public class ClusterManagerTests
     [Fact]
     public void Apply_IdenticalSnapshot_NothingCounted()
     {
-        var manager = new ClusterManager(_stats);
+        var manager = new ClusterManager(_stats, LoadBalancerFactory.For());
         manager.Apply(Snapshot([Cluster("a")], Assignment("a", 10001)));
 
         manager.Apply(Snapshot([Cluster("a")], Assignment("a", 10001)));
@@ -76,7 +77,7 @@ public class ClusterManagerTests
     [Fact]
     public void Apply_RemovedCluster_GoneAndCounted()
     {
-        var manager = new ClusterManager(_stats);
+        var manager = new ClusterManager(_stats, LoadBalancerFactory.For());
         manager.Apply(Snapshot([Cluster("a"), Cluster("b")], Assignment("a", 10001), Assignment("b", 10002)));
 
         manager.Apply(Snapshot([Cluster("b")], Assignment("b", 10002)));
@@ -90,7 +91,7 @@ public class ClusterManagerTests
     [Fact]
     public void Apply_RemovedThenReAdded_FreshStateCountedAsAdded()
     {
-        var manager = new ClusterManager(_stats);
+        var manager = new ClusterManager(_stats, LoadBalancerFactory.For());
         manager.Apply(Snapshot([Cluster("a")], Assignment("a", 10001)));
         manager.TryGet("a", out var first);
 
@@ -106,7 +107,7 @@ public class ClusterManagerTests
     [Fact]
     public void Apply_ClusterWithoutAssignment_NoHosts()
     {
-        var manager = new ClusterManager(_stats);
+        var manager = new ClusterManager(_stats, LoadBalancerFactory.For());
 
         manager.Apply(Snapshot([Cluster("a")]));
 
@@ -118,7 +119,7 @@ public class ClusterManagerTests
     [Fact]
     public void TryGet_IsCaseSensitive()
     {
-        var manager = new ClusterManager(_stats);
+        var manager = new ClusterManager(_stats, LoadBalancerFactory.For());
         manager.Apply(Snapshot([Cluster("a")]));
 
         Assert.False(manager.TryGet("A", out _));
@@ -127,7 +128,7 @@ public class ClusterManagerTests
     [Fact]
     public void Apply_AltStatNameChanged_StatsMoveToNewName()
     {
-        var manager = new ClusterManager(_stats);
+        var manager = new ClusterManager(_stats, LoadBalancerFactory.For());
         manager.Apply(Snapshot([Cluster("a")], Assignment("a", 10001)));
 
         manager.Apply(Snapshot([Cluster("a") with { AltStatName = "renamed" }], Assignment("a", 10001)));

@@ -1,5 +1,6 @@
 using Kubegate.Clusters;
 using Kubegate.Configuration;
+using Kubegate.LoadBalancing;
 using Kubegate.Stats;
 
 namespace Kubegate.Tests.Clusters;
@@ -316,7 +317,7 @@ public class ClusterStateTests
         Assert.NotNull(cluster.Pick());
     }
 
-    private ClusterState NewCluster(ClusterConfig config, ClusterLoadAssignmentConfig assignment) => new(config, assignment, _stats);
+    private ClusterState NewCluster(ClusterConfig config, ClusterLoadAssignmentConfig assignment) => new(config, assignment, _stats, LoadBalancerFactory.For());
 
     private static ClusterConfig Config() => new() { Name = "c" };
 

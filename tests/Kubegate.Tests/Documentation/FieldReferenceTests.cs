@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Kubegate.Configuration;
-using Kubegate.Configuration.Validation;
+using Kubegate.Configuration.Binding;
 
 namespace Kubegate.Tests.Documentation;
 
@@ -142,7 +142,7 @@ public sealed partial class FieldReferenceTests
     /// <summary>Every message name in <see cref="ProtoTypes"/>, read from its source (the list the binders use).</summary>
     private static List<string> BoundMessageTypes()
     {
-        var source = File.ReadAllText(Path.Combine(RepositoryRoot, "src/Kubegate/Configuration/Validation/ProtoTypes.cs"));
+        var source = File.ReadAllText(Path.Combine(RepositoryRoot, "src/Kubegate/Configuration/Binding/ProtoTypes.cs"));
         var types = ProtoTypeConstant().Matches(source).Select(m => m.Groups[1].Value).ToList();
         Assert.True(types.Count > 50, "ProtoTypes.cs no longer matches the pattern this test reads");
         Assert.Contains(ProtoTypes.Cluster, types);

@@ -3,6 +3,7 @@ using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.Health;
 using Kubegate.Health.Active;
+using Kubegate.LoadBalancing;
 using Kubegate.Stats;
 
 namespace Kubegate.Tests.Health;
@@ -16,13 +17,13 @@ internal sealed class HealthTestCluster : IDisposable
     private readonly Dictionary<int, ScriptedProbe> _probes = [];
     private readonly Lock _probesLock = new();
 
-    public HealthTestCluster(ClusterConfig config, IEnumerable<int> ports, Random? random = null)
+    public HealthTestCluster(ClusterConfig config, IEnumerable<int> ports, Random? random = null, IHostConnectionCloser? connections = null)
     {
-        Services = new HealthServices(Stats, Time, random: random ?? new Random(1))
+        Services = new HealthServices(Stats, Time, random: random ?? new Random(1), connections: connections)
         {
             ProbeFactory = (_, _, host) => Probe(host.EndPoint.Port),
         };
-        Cluster = new ClusterState(config, Assignment(ports), Stats, health: Services);
+        Cluster = new ClusterState(config, Assignment(ports), Stats, LoadBalancerFactory.For(), Services.CreateMonitor);
     }
 
     public ManualTimeProvider Time { get; } = new();

@@ -123,6 +123,20 @@ public class KubegateServerTests
         Assert.Null(server.Listeners.Find("b"));
     }
 
+    [Fact]
+    public async Task ApplyAsync_AccessLogFileRemoved_FileClosedOthersKept()
+    {
+        using var paths = TestPaths.Create();
+        var kept = Path.Combine(paths.Directory, "kept.log");
+        var removed = Path.Combine(paths.Directory, "removed.log");
+        await using var server = await StartAsync(Snapshot([Listener("a", accessLog: kept), Listener("b", accessLog: removed)]));
+        Assert.Equal(2, server.LogFiles.Writers.Count);
+
+        await server.ApplyAsync(Snapshot([Listener("a", accessLog: kept)])).DefaultTimeout();
+
+        Assert.Equal(kept, Assert.Single(server.LogFiles.Writers).Path);
+    }
+
     private static async Task<KubegateServer> StartAsync(ConfigSnapshot snapshot)
     {
         var server = new KubegateServer(snapshot, new KubegateServerOptions { DrainTime = TimeSpan.FromSeconds(1) });
@@ -136,12 +150,15 @@ public class KubegateServerTests
         await client.ConnectAsync(endPoint).DefaultTimeout();
     }
 
-    private static ListenerConfig Listener(string name, int port = 0, TimeSpan? idle = null) => new()
+    private static ListenerConfig Listener(string name, int port = 0, TimeSpan? idle = null, string? accessLog = null) => new()
     {
         Name = name,
         Address = new SocketAddressConfig(IPAddress.Loopback, port),
         StatPrefix = name,
         TcpProxy = new TcpProxyConfig { StatPrefix = name, Cluster = "c", IdleTimeout = idle ?? TcpProxyConfig.DefaultIdleTimeout },
+        AccessLog = accessLog is null
+            ? []
+            : [new AccessLogConfig { Name = "file", TypeUrl = "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog", Path = accessLog }],
     };
 
     private static ConfigSnapshot Snapshot(ListenerConfig[] listeners, string[]? clusters = null)

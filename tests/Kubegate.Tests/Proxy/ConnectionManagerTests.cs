@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Kubegate.Configuration;
 using Kubegate.Hosting;
+using Kubegate.Proxy;
 using Kubegate.Testing;
 using Kubegate.Tests.Health;
 

@@ -1,20 +1,22 @@
 using System.Collections.Immutable;
 using System.Threading.Channels;
-using Kubegate.Listeners;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
 
 namespace Kubegate.Configuration.Watching;
 
 /// <summary>
-/// Live reload of the LDS, CDS and EDS files: re-reads a file that changed, validates it completely against the
-/// files in force, and hands the new snapshot to the proxy, or keeps the last good one and says why.
+/// Live reload of the LDS, CDS and EDS files, and the one owner of it: watches the files, re-reads a file that
+/// changed, validates it completely against the files in force, and hands the new snapshot to the proxy through
+/// <see cref="IConfigApplier"/>, or keeps the last good one and says why (<see cref="ReloadReporter"/>).
 /// </summary>
 /// <remarks>
 /// <para>
 /// One loop processes every request (watch events after debouncing, SIGHUP, start-up check), so parsing and
-/// applying never overlap and the order is Envoy's: clusters, then endpoints, then listeners. A request that finds a
-/// file's SHA-256 unchanged does nothing and counts nothing.
+/// applying never overlap and the order is Envoy's: clusters, then endpoints, then listeners. A file change reloads
+/// that file's subscription; SIGHUP reloads every file. A request that finds a file's SHA-256 unchanged does nothing
+/// and counts nothing. Every file kind goes through one template, <see cref="RefreshAsync"/>: read → parse → compose
+/// → apply → swap → report; what differs per kind is a <see cref="ConfigFileRefresh"/>.
 /// </para>
 /// <para>
 /// All or nothing per file: a file with any invalid resource is refused whole and nothing of it is applied, and so is
@@ -36,17 +38,14 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
     public const string ClustersKey = "cds";
     private const string EndpointsKeyPrefix = "eds:";
 
-    private readonly ConfigLoader _loader;
-    private readonly ConfigApplier _apply;
+    private readonly IConfigApplier _applier;
     private readonly StatsStore _stats;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
     private readonly Channel<ReloadRequest> _requests = Channel.CreateUnbounded<ReloadRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Counter _unknownFields;
-    private readonly SubscriptionStats? _ldsStats;
-    private readonly SubscriptionStats? _cdsStats;
     private ConfigFileSet _current;
+    private ConfigFileWatcher? _watcher;
     private Task? _worker;
     private int _disposed;
 
@@ -57,52 +56,55 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
     /// <param name="loader">Parses the files (same options as at start-up).</param>
     /// <param name="initial">The start-up configuration; must be valid.</param>
     /// <param name="stats">The proxy's stats.</param>
-    /// <param name="apply">Applies a new snapshot to the proxy.</param>
+    /// <param name="applier">Applies a new snapshot to the proxy.</param>
     /// <param name="logger">Where accepted and refused updates are logged.</param>
     /// <param name="time">Clock of <c>update_time</c>; default <see cref="TimeProvider.System"/>.</param>
     /// <param name="initialBindFailures">Listeners that failed to bind at start-up: the first LDS update counts as rejected.</param>
+    /// <param name="status">Where each file's last outcome is recorded for the dashboard; null for nowhere.</param>
     public ConfigReloader(
         ConfigLoader loader,
         ConfigFileSet initial,
         StatsStore stats,
-        ConfigApplier apply,
+        IConfigApplier applier,
         ILogger logger,
         TimeProvider? time = null,
-        IReadOnlyList<ListenerBindFailure>? initialBindFailures = null)
+        IReadOnlyList<ListenerApplyFailure>? initialBindFailures = null,
+        ReloadStatusBoard? status = null)
     {
         if (initial.Snapshot is null)
         {
             throw new ArgumentException("the start-up configuration has errors; there is nothing to reload from", nameof(initial));
         }
 
-        _loader = loader;
+        Loader = loader;
         _current = initial;
         _stats = stats;
-        _apply = apply;
+        _applier = applier;
         _logger = logger;
-        _time = time ?? TimeProvider.System;
+        Time = time ?? TimeProvider.System;
+        Reporter = new ReloadReporter(logger, Time, status);
         _unknownFields = stats.Counter("server.dynamic_unknown_fields");
 
-        var now = _time.GetUtcNow();
+        var now = Time.GetUtcNow();
         if (initial.Listeners is { } lds)
         {
-            _ldsStats = new SubscriptionStats(stats, "listener_manager.lds.", endpoints: false);
-            _ldsStats.UpdateAttempt.Increment();
+            ListenerStats = new SubscriptionStats(stats, "listener_manager.lds.", endpoints: false);
+            ListenerStats.UpdateAttempt.Increment();
             if (initialBindFailures is { Count: > 0 })
             {
-                _ldsStats.UpdateRejected.Increment();
+                ListenerStats.UpdateRejected.Increment();
             }
             else
             {
-                _ldsStats.Accepted(lds.VersionInfo, now);
+                ListenerStats.Accepted(lds.VersionInfo, now);
             }
         }
 
         if (initial.Clusters is { } cds)
         {
-            _cdsStats = new SubscriptionStats(stats, "cluster_manager.cds.", endpoints: false);
-            _cdsStats.UpdateAttempt.Increment();
-            _cdsStats.Accepted(cds.VersionInfo, now);
+            ClusterStats = new SubscriptionStats(stats, "cluster_manager.cds.", endpoints: false);
+            ClusterStats.UpdateAttempt.Increment();
+            ClusterStats.Accepted(cds.VersionInfo, now);
         }
 
         foreach (var cluster in initial.ActiveEdsClusters)
@@ -112,9 +114,13 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
     }
 
     /// <summary>Raised on the reload loop after each subscription's refresh, whatever its outcome.</summary>
-    public event Action<ReloadResult>? Completed;
+    public event Action<ReloadResult>? Completed
+    {
+        add => Reporter.Completed += value;
+        remove => Reporter.Completed -= value;
+    }
 
-    /// <summary>Raised on the reload loop when an accepted CDS update changed the set of EDS files to watch.</summary>
+    /// <summary>Raised on the reload loop when an accepted CDS update changed the set of files watched (observers only).</summary>
     public event Action<IReadOnlyList<WatchTarget>>? WatchTargetsChanged;
 
     /// <summary>The files in force (last good), with the snapshot composed from them.</summary>
@@ -126,23 +132,66 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
     /// <summary>What to watch for the files in force.</summary>
     public IReadOnlyList<WatchTarget> WatchTargets => Current.WatchTargets();
 
+    /// <summary>The file watcher; null before <see cref="StartWatching"/>.</summary>
+    public ConfigFileWatcher? Watcher => _watcher;
+
+    internal ConfigLoader Loader { get; }
+
+    internal ReloadReporter Reporter { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal SubscriptionStats? ListenerStats { get; }
+
+    internal SubscriptionStats? ClusterStats { get; }
+
     /// <summary>The subscription key of an EDS file (one key per file, however many clusters read it).</summary>
     public static string EndpointsKey(string fullPath) => EndpointsKeyPrefix + fullPath;
+
+    /// <summary>The subscription name of a cluster's EDS file in results and logs.</summary>
+    public static string EndpointsSubscription(ClusterConfig cluster) => "eds (cluster " + cluster.Name + ")";
+
+    /// <summary>
+    /// Watches the files in force (and, after a CDS update, the new set): a change to a file reloads that file's
+    /// subscription, as a tracked reload (<see cref="IConfigApplier.ReloadStarting"/>).
+    /// </summary>
+    /// <param name="logger">Where watch problems go.</param>
+    /// <param name="debounce">Quiet period after the last event of a file; default 250 ms.</param>
+    public void StartWatching(ILogger logger, TimeSpan? debounce = null)
+    {
+        if (_watcher is not null)
+        {
+            return;
+        }
+
+        _watcher = new ConfigFileWatcher(key => _ = ReloadAsync(key, force: false), Time, logger, debounce);
+        _watcher.Watch(WatchTargets);
+    }
 
     /// <summary>Starts the reload loop. Requests made before are kept and processed first.</summary>
     public void Start() => _worker ??= Task.Run(() => RunAsync(_stopping.Token));
 
-    /// <summary>Asks for one subscription's file to be checked (from the watcher, after debouncing).</summary>
+    /// <summary>Asks for one subscription's file to be checked, untracked (nobody waits for it).</summary>
     public void Request(string key) => _requests.Writer.TryWrite(new ReloadRequest(key, false, null));
 
-    /// <summary>Asks for every file to be checked; <paramref name="force"/> re-reads files whose hash is unchanged (SIGHUP).</summary>
+    /// <summary>Asks for every file to be checked, untracked; <paramref name="force"/> re-reads files whose hash is unchanged.</summary>
     public void RequestAll(bool force) => _requests.Writer.TryWrite(new ReloadRequest(null, force, null));
 
     /// <summary>Checks every file and returns the results once processed (the loop must be started).</summary>
-    public Task<IReadOnlyList<ReloadResult>> ReloadAllAsync(bool force)
+    public Task<IReadOnlyList<ReloadResult>> ReloadAllAsync(bool force) => ReloadAsync(null, force);
+
+    /// <summary>
+    /// Checks one subscription's file (<paramref name="key"/>), or every file (null; SIGHUP), between
+    /// <see cref="IConfigApplier.ReloadStarting"/> and <see cref="IConfigApplier.ReloadFinished"/>, and returns the
+    /// results once processed; <paramref name="force"/> re-reads files whose hash is unchanged.
+    /// </summary>
+    public Task<IReadOnlyList<ReloadResult>> ReloadAsync(string? key, bool force)
     {
         var completion = new TaskCompletionSource<IReadOnlyList<ReloadResult>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_requests.Writer.TryWrite(new ReloadRequest(null, force, completion)))
+        _applier.ReloadStarting();
+        _ = completion.Task.ContinueWith(
+            static (_, state) => ((IConfigApplier)state!).ReloadFinished(), _applier, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        if (!_requests.Writer.TryWrite(new ReloadRequest(key, force, completion)))
         {
             completion.TrySetCanceled();
         }
@@ -157,6 +206,7 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
             return;
         }
 
+        _watcher?.Dispose();
         _requests.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_worker is { } worker)
@@ -170,6 +220,39 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
         }
 
         _stopping.Dispose();
+    }
+
+    /// <summary>Counts a cluster's first read of its EDS file (start-up, or the CDS update that added the cluster).</summary>
+    internal void CountFirstEndpointRead(ClusterConfig cluster, DynamicFileResult<ClusterLoadAssignmentConfig> file, DateTimeOffset now)
+    {
+        var stats = EndpointStats(cluster);
+        stats.UpdateAttempt.Increment();
+        if (file.Resources.IsEmpty)
+        {
+            stats.UpdateEmpty!.Increment();
+        }
+
+        stats.Accepted(file.VersionInfo, now);
+    }
+
+    internal SubscriptionStats EndpointStats(ClusterConfig cluster) =>
+        new(_stats, "cluster." + cluster.ObservabilityName + ".", endpoints: true);
+
+    internal void CountUnknownFields<T>(DynamicFileResult<T> file)
+    {
+        // Warnings only: with --reject-unknown-dynamic-fields they are errors and the update is rejected instead.
+        var count = file.Problems.Count(p => p.IsUnknownField && p.Severity == ConfigErrorSeverity.Warning);
+        if (count > 0)
+        {
+            _unknownFields.Add(count);
+        }
+    }
+
+    /// <summary>Makes the watched set <paramref name="targets"/> (after a CDS update changed the EDS files).</summary>
+    internal void Watch(IReadOnlyList<WatchTarget> targets)
+    {
+        _watcher?.Watch(targets);
+        WatchTargetsChanged?.Invoke(targets);
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
@@ -231,287 +314,88 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
         var results = new List<ReloadResult>();
         if (all || keys.Contains(ClustersKey))
         {
-            await ReloadClustersAsync(force, results, cancellationToken).ConfigureAwait(false);
+            await RefreshAsync(new ClusterFileRefresh(this), force, results, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var path in Current.ActiveEdsClusters.Select(c => c.EdsConfig!.FullPath).Distinct(StringComparer.Ordinal).ToList())
         {
             if (all || keys.Contains(EndpointsKey(path)))
             {
-                await ReloadEndpointsAsync(path, force, results, cancellationToken).ConfigureAwait(false);
+                await RefreshAsync(new EndpointFileRefresh(this, path), force, results, cancellationToken).ConfigureAwait(false);
             }
         }
 
         if (all || keys.Contains(ListenersKey))
         {
-            await ReloadListenersAsync(force, results, cancellationToken).ConfigureAwait(false);
+            await RefreshAsync(new ListenerFileRefresh(this), force, results, cancellationToken).ConfigureAwait(false);
         }
 
         return results;
     }
 
-    private async Task ReloadListenersAsync(bool force, List<ReloadResult> results, CancellationToken cancellationToken)
+    /// <summary>The one refresh template of every file kind: read → parse → compose → apply → swap → report.</summary>
+    private async Task RefreshAsync(ConfigFileRefresh refresh, bool force, List<ReloadResult> results, CancellationToken cancellationToken)
     {
-        var current = Current;
-        if (current.Bootstrap.Bootstrap.LdsConfig is not { } source || _ldsStats is not { } stats)
+        var before = Current;
+        if (refresh.Select(before) is not { } target)
         {
             return;
         }
 
-        if (!ReadContent(source, force, out var hash))
+        // Read.
+        if (!ReadContent(target.Source, force, out var hash))
         {
-            Report(results, Unchanged(ListenersKey, source));
+            results.AddRange(target.Subscribers.Select(s => Reporter.Unchanged(s, target.Source)));
             return;
         }
 
-        stats.UpdateAttempt.Increment();
+        foreach (var subscriber in target.Subscribers)
+        {
+            subscriber.Stats.UpdateAttempt.Increment();
+        }
+
         if (!hash.Exists)
         {
-            Report(results, Unreadable(stats, ListenersKey, source, hash));
+            results.AddRange(target.Subscribers.Select(s => Reporter.Unreadable(s, target.Source, hash)));
             return;
         }
 
-        var parsed = _loader.ParseListenerFile(source);
-        CountUnknownFields(parsed);
-        if (!parsed.Succeeded)
+        // Parse.
+        var current = Current;
+        if (refresh.Parse(current, target, results) is not { Updates.Count: > 0 } change)
         {
-            Report(results, Refuse(stats, ListenersKey, parsed.File, parsed.VersionInfo, parsed.ParseFailed, parsed.Problems));
             return;
         }
 
-        var composed = ConfigLoader.Compose(current.Bootstrap, parsed, current.Clusters, current.Endpoints);
-        var problems = NewProblems(composed, parsed.Problems, current.Result);
-        if (!composed.Succeeded)
-        {
-            Report(results, Refuse(stats, ListenersKey, parsed.File, parsed.VersionInfo, parseFailed: false, problems));
-            return;
-        }
-
-        var failures = await ApplyAsync(composed.Snapshot!, cancellationToken).ConfigureAwait(false);
+        // Compose and apply.
+        var next = change.Next;
+        var composed = ConfigLoader.Compose(next.Bootstrap, next.Listeners, next.Clusters, next.Endpoints);
+        var failures = composed.Succeeded ? await ApplyAsync(composed.Snapshot!, cancellationToken).ConfigureAwait(false) : null;
         if (failures is null)
         {
-            Report(results, Refuse(stats, ListenersKey, parsed.File, parsed.VersionInfo, parseFailed: false, [ApplyError(parsed.File)]));
-            return;
-        }
-
-        Swap(Current with { Listeners = parsed, Result = composed });
-        if (failures.Count > 0)
-        {
-            var bindErrors = failures.Select(f => BindError(parsed, f)).ToImmutableArray();
-            Report(results, Refuse(stats, ListenersKey, parsed.File, parsed.VersionInfo, parseFailed: false, problems.AddRange(bindErrors), applied: true));
-            return;
-        }
-
-        Report(results, Accept(stats, ListenersKey, parsed.File, parsed.VersionInfo, problems));
-    }
-
-    private async Task ReloadClustersAsync(bool force, List<ReloadResult> results, CancellationToken cancellationToken)
-    {
-        var current = Current;
-        if (current.Bootstrap.Bootstrap.CdsConfig is not { } source || _cdsStats is not { } stats)
-        {
-            return;
-        }
-
-        if (!ReadContent(source, force, out var hash))
-        {
-            Report(results, Unchanged(ClustersKey, source));
-            return;
-        }
-
-        stats.UpdateAttempt.Increment();
-        if (!hash.Exists)
-        {
-            Report(results, Unreadable(stats, ClustersKey, source, hash));
-            return;
-        }
-
-        var parsed = _loader.ParseClusterFile(source);
-        CountUnknownFields(parsed);
-        if (!parsed.Succeeded)
-        {
-            Report(results, Refuse(stats, ClustersKey, parsed.File, parsed.VersionInfo, parsed.ParseFailed, parsed.Problems));
-            return;
-        }
-
-        // The EDS files of the new cluster set: a cluster that keeps its EDS file keeps the endpoints in force (its own
-        // subscription goes on); a new one (or one pointed at another file) is a new subscription whose first read is
-        // now, and must be valid for the CDS update to be accepted.
-        var previous = current.ActiveEdsClusters.ToDictionary(c => c.Name, StringComparer.Ordinal);
-        var endpoints = ImmutableDictionary.CreateBuilder<string, DynamicFileResult<ClusterLoadAssignmentConfig>>(StringComparer.Ordinal);
-        var hashes = Current.Hashes.ToBuilder();
-        var read = new Dictionary<(string, string), DynamicFileResult<ClusterLoadAssignmentConfig>>();
-        var started = new List<ClusterConfig>();
-        foreach (var cluster in ConfigFileSet.EdsClusters(current.Bootstrap.Bootstrap.StaticClusters, parsed.Resources))
-        {
-            var eds = cluster.EdsConfig!;
-            if (previous.TryGetValue(cluster.Name, out var before)
-                && string.Equals(before.EdsConfig!.FullPath, eds.FullPath, StringComparison.Ordinal)
-                && string.Equals(before.ExpectedEdsClusterName, cluster.ExpectedEdsClusterName, StringComparison.Ordinal)
-                && current.Endpoints.TryGetValue(cluster.Name, out var kept))
+            foreach (var update in change.Updates)
             {
-                endpoints[cluster.Name] = kept;
-                continue;
-            }
-
-            var key = (eds.FullPath, cluster.ExpectedEdsClusterName);
-            if (!read.TryGetValue(key, out var result))
-            {
-                // A file already watched for another cluster keeps the hash it was last processed with, so a pending
-                // change of it is still seen as a change by that file's own refresh.
-                if (!hashes.ContainsKey(eds.FullPath))
-                {
-                    hashes[eds.FullPath] = ContentHash.Of(eds.FullPath);
-                }
-
-                result = _loader.ParseEndpointFile(eds, cluster.ExpectedEdsClusterName);
-                CountUnknownFields(result);
-                read.Add(key, result);
-            }
-
-            endpoints[cluster.Name] = result;
-            started.Add(cluster);
-        }
-
-        var endpointMap = endpoints.ToImmutable();
-        var composed = ConfigLoader.Compose(current.Bootstrap, current.Listeners, parsed, endpointMap);
-        var problems = NewProblems(composed, parsed.Problems, current.Result);
-        if (!composed.Succeeded)
-        {
-            Report(results, Refuse(stats, ClustersKey, parsed.File, parsed.VersionInfo, parseFailed: false, problems));
-            return;
-        }
-
-        if (await ApplyAsync(composed.Snapshot!, cancellationToken).ConfigureAwait(false) is null)
-        {
-            Report(results, Refuse(stats, ClustersKey, parsed.File, parsed.VersionInfo, parseFailed: false, [ApplyError(parsed.File)]));
-            return;
-        }
-
-        var oldTargets = current.WatchTargets();
-        var next = Current with { Clusters = parsed, Endpoints = endpointMap, Result = composed };
-        var inUse = next.WatchTargets();
-        var paths = next.ActiveEdsClusters.Select(c => c.EdsConfig!.FullPath)
-            .Append(next.Bootstrap.Bootstrap.LdsConfig?.FullPath)
-            .Append(source.FullPath)
-            .ToHashSet(StringComparer.Ordinal);
-        foreach (var path in hashes.Keys.Where(p => !paths.Contains(p)).ToList())
-        {
-            hashes.Remove(path);
-        }
-
-        Swap(next with { Hashes = hashes.ToImmutable() });
-        Report(results, Accept(stats, ClustersKey, parsed.File, parsed.VersionInfo, problems));
-
-        var now = _time.GetUtcNow();
-        foreach (var cluster in started)
-        {
-            CountFirstEndpointRead(cluster, endpointMap[cluster.Name], now);
-        }
-
-        if (!oldTargets.SequenceEqual(inUse))
-        {
-            WatchTargetsChanged?.Invoke(inUse);
-
-            // A new EDS file may have changed between its read above and its watch starting: check it once more.
-            foreach (var cluster in started)
-            {
-                Request(EndpointsKey(cluster.EdsConfig!.FullPath));
-            }
-        }
-    }
-
-    private async Task ReloadEndpointsAsync(string fullPath, bool force, List<ReloadResult> results, CancellationToken cancellationToken)
-    {
-        var current = Current;
-        var clusters = current.ActiveEdsClusters.Where(c => string.Equals(c.EdsConfig!.FullPath, fullPath, StringComparison.Ordinal)).ToList();
-        if (clusters.Count == 0)
-        {
-            return;
-        }
-
-        var source = clusters[0].EdsConfig!;
-        if (!ReadContent(source, force, out var hash))
-        {
-            foreach (var cluster in clusters)
-            {
-                Report(results, Unchanged(EdsSubscription(cluster), source));
+                var problems = composed.Succeeded ? [ApplyError(update.File)] : NewProblems(composed, update.Problems, current.Result);
+                results.Add(Reporter.Refused(update.Subscriber, update.File, update.VersionInfo, parseFailed: false, problems));
             }
 
             return;
         }
 
-        var statsByCluster = clusters.ToDictionary(c => c.Name, EdsStats, StringComparer.Ordinal);
-        foreach (var stats in statsByCluster.Values)
+        // Swap.
+        Swap(refresh.Completing(next with { Result = composed }));
+
+        // Report.
+        foreach (var update in change.Updates)
         {
-            stats.UpdateAttempt.Increment();
+            var problems = NewProblems(composed, update.Problems, current.Result);
+            var applyProblems = refresh.ApplyProblems(update, failures);
+            results.Add(applyProblems.IsEmpty
+                ? Reporter.Accepted(update.Subscriber, update.File, update.VersionInfo, problems)
+                : Reporter.Refused(update.Subscriber, update.File, update.VersionInfo, parseFailed: false, problems.AddRange(applyProblems), applied: true));
         }
 
-        if (!hash.Exists)
-        {
-            foreach (var cluster in clusters)
-            {
-                Report(results, Unreadable(statsByCluster[cluster.Name], EdsSubscription(cluster), source, hash));
-            }
-
-            return;
-        }
-
-        var read = new Dictionary<string, DynamicFileResult<ClusterLoadAssignmentConfig>>(StringComparer.Ordinal);
-        var endpoints = current.Endpoints.ToBuilder();
-        var changed = new List<(ClusterConfig Cluster, DynamicFileResult<ClusterLoadAssignmentConfig> File)>();
-        foreach (var cluster in clusters)
-        {
-            var stats = statsByCluster[cluster.Name];
-            if (!read.TryGetValue(cluster.ExpectedEdsClusterName, out var parsed))
-            {
-                parsed = _loader.ParseEndpointFile(cluster.EdsConfig!, cluster.ExpectedEdsClusterName);
-                CountUnknownFields(parsed);
-                read.Add(cluster.ExpectedEdsClusterName, parsed);
-            }
-
-            if (!parsed.Succeeded)
-            {
-                Report(results, Refuse(stats, EdsSubscription(cluster), parsed.File, parsed.VersionInfo, parsed.ParseFailed, parsed.Problems));
-            }
-            else if (parsed.Resources.IsEmpty)
-            {
-                // Envoy (eds.cc): no ClusterLoadAssignment is not an error; update_empty counts it and the previous
-                // endpoints stay. The entry in force is left as it is, so the next snapshot still carries them.
-                stats.UpdateEmpty!.Increment();
-                stats.Accepted(parsed.VersionInfo, _time.GetUtcNow());
-                Log.UpdateEmpty(_logger, EdsSubscription(cluster), VersionText(parsed.VersionInfo), parsed.File);
-                Report(results, new ReloadResult(EdsSubscription(cluster), parsed.File, ReloadOutcome.Empty, parsed.VersionInfo, parsed.Problems));
-            }
-            else
-            {
-                endpoints[cluster.Name] = parsed;
-                changed.Add((cluster, parsed));
-            }
-        }
-
-        if (changed.Count == 0)
-        {
-            return;
-        }
-
-        var endpointMap = endpoints.ToImmutable();
-        var composed = ConfigLoader.Compose(current.Bootstrap, current.Listeners, current.Clusters, endpointMap);
-        var applied = composed.Succeeded && await ApplyAsync(composed.Snapshot!, cancellationToken).ConfigureAwait(false) is not null;
-        if (applied)
-        {
-            Swap(Current with { Endpoints = endpointMap, Result = composed });
-        }
-
-        foreach (var (cluster, parsed) in changed)
-        {
-            var stats = statsByCluster[cluster.Name];
-            var subscription = EdsSubscription(cluster);
-            var problems = NewProblems(composed, parsed.Problems, current.Result);
-            Report(results, applied
-                ? Accept(stats, subscription, parsed.File, parsed.VersionInfo, problems)
-                : Refuse(stats, subscription, parsed.File, parsed.VersionInfo, parseFailed: false, composed.Succeeded ? [ApplyError(parsed.File)] : problems));
-        }
+        refresh.AfterSwap(before, Current);
     }
 
     /// <summary>Hashes the file and records the hash; false when it is unchanged and the refresh is not forced.</summary>
@@ -528,11 +412,11 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
         return force || !unchanged;
     }
 
-    private async Task<IReadOnlyList<ListenerBindFailure>?> ApplyAsync(ConfigSnapshot snapshot, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ListenerApplyFailure>?> ApplyAsync(ConfigSnapshot snapshot, CancellationToken cancellationToken)
     {
         try
         {
-            return await _apply(snapshot, cancellationToken).ConfigureAwait(false);
+            return await _applier.ApplyAsync(snapshot, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -542,31 +426,6 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
     }
 
     private void Swap(ConfigFileSet next) => Volatile.Write(ref _current, next);
-
-    private void CountFirstEndpointRead(ClusterConfig cluster, DynamicFileResult<ClusterLoadAssignmentConfig> file, DateTimeOffset now)
-    {
-        var stats = EdsStats(cluster);
-        stats.UpdateAttempt.Increment();
-        if (file.Resources.IsEmpty)
-        {
-            stats.UpdateEmpty!.Increment();
-        }
-
-        stats.Accepted(file.VersionInfo, now);
-    }
-
-    private SubscriptionStats EdsStats(ClusterConfig cluster) =>
-        new(_stats, "cluster." + cluster.ObservabilityName + ".", endpoints: true);
-
-    private void CountUnknownFields<T>(DynamicFileResult<T> file)
-    {
-        // Warnings only: with --reject-unknown-dynamic-fields they are errors and the update is rejected instead.
-        var count = file.Problems.Count(p => p.IsUnknownField && p.Severity == ConfigErrorSeverity.Warning);
-        if (count > 0)
-        {
-            _unknownFields.Add(count);
-        }
-    }
 
     /// <summary>
     /// What to log for a refresh: every problem of the changed file, plus the problems of the composed configuration
@@ -580,98 +439,6 @@ internal sealed partial class ConfigReloader : IAsyncDisposable
         return [.. changedFile, .. composed.Problems.Where(p => !known.Contains(p))];
     }
 
-    private ReloadResult Accept(SubscriptionStats stats, string subscription, string file, string? version, ImmutableArray<ConfigError> problems)
-    {
-        stats.Accepted(version, _time.GetUtcNow());
-        foreach (var problem in problems)
-        {
-            Log.UpdateWarning(_logger, subscription, problem.ToString());
-        }
-
-        Log.UpdateAccepted(_logger, subscription, VersionText(version), file);
-        return new ReloadResult(subscription, file, ReloadOutcome.Accepted, version, problems);
-    }
-
-    private ReloadResult Refuse(SubscriptionStats stats, string subscription, string file, string? version, bool parseFailed, ImmutableArray<ConfigError> problems, bool applied = false)
-    {
-        (parseFailed ? stats.UpdateFailure : stats.UpdateRejected).Increment();
-        var errors = 0;
-        foreach (var problem in problems)
-        {
-            if (problem.Severity != ConfigErrorSeverity.Error)
-            {
-                Log.UpdateWarning(_logger, subscription, problem.ToString());
-            }
-            else if (parseFailed)
-            {
-                errors++;
-                Log.UpdateFailed(_logger, subscription, problem.ToString());
-            }
-            else
-            {
-                errors++;
-                Log.UpdateRejected(_logger, subscription, problem.ToString());
-            }
-        }
-
-        Log.UpdateRefused(
-            _logger,
-            subscription,
-            parseFailed ? "failure" : "rejected",
-            errors,
-            file,
-            applied ? "the rest of the file is in force" : "the last good configuration stays in force");
-        return new ReloadResult(subscription, file, parseFailed ? ReloadOutcome.Failed : ReloadOutcome.Rejected, version, problems);
-    }
-
-    private ReloadResult Unreadable(SubscriptionStats stats, string subscription, ConfigSourceConfig source, ContentHash hash)
-    {
-        var problem = new ConfigError(
-            source.Path,
-            0,
-            string.Empty,
-            $"unable to read file: '{source.Path}' {hash.Error}",
-            "the last good configuration stays in force; put the file back (write a temporary file, then mv it into place)");
-        return Refuse(stats, subscription, source.Path, null, parseFailed: true, [problem]);
-    }
-
-    private ReloadResult Unchanged(string subscription, ConfigSourceConfig source)
-    {
-        Log.UpdateUnchanged(_logger, subscription, source.Path);
-        return new ReloadResult(subscription, source.Path, ReloadOutcome.Unchanged, null, []);
-    }
-
-    private void Report(List<ReloadResult> results, ReloadResult result)
-    {
-        results.Add(result);
-        Completed?.Invoke(result);
-    }
-
-    private static ConfigError BindError(DynamicFileResult<ListenerConfig> file, ListenerBindFailure failure)
-    {
-        var index = -1;
-        for (var i = 0; i < file.Resources.Length && index < 0; i++)
-        {
-            if (string.Equals(file.Resources[i].Name, failure.Name, StringComparison.Ordinal))
-            {
-                index = i;
-            }
-        }
-
-        var line = index >= 0 ? file.Resources[index].Location.Line : 0;
-        var path = index >= 0 && index < file.ResourcePaths.Length ? file.ResourcePaths[index] + ".address" : string.Empty;
-        return new ConfigError(
-            file.File,
-            line,
-            path,
-            $"Error adding/updating listener(s) {failure.Name}: {failure}",
-            "free the address or pick another port; the listener is bound again on the next accepted LDS update or SIGHUP");
-    }
-
     private static ConfigError ApplyError(string file) =>
         new(file, 0, string.Empty, "applying the update failed (see the error logged before); the last good configuration stays in force");
-
-    private static string EdsSubscription(ClusterConfig cluster) => "eds (cluster " + cluster.Name + ")";
-
-    private static string VersionText(string? version) => string.IsNullOrEmpty(version) ? "none" : version;
 }

@@ -6,22 +6,14 @@ using Microsoft.Extensions.Logging;
 namespace Kubegate.Health.Active;
 
 /// <summary>
-/// The active health check of one cluster (its one <c>health_checks</c> entry): a session per host and Envoy's
-/// state machine (<c>handleSuccess</c>/<c>handleFailure</c> in <c>health_checker_base_impl.cc</c>). Results become
-/// flag changes through <see cref="ClusterHealth"/>, which rebuilds the cluster's available hosts.
+/// The active health check of one cluster (its one <c>health_checks</c> entry): a session (probe + timer) per host
+/// (YARP's <c>ActiveHealthCheckMonitor</c>). Each result goes through <see cref="ActiveHealthPolicy"/> (Envoy's
+/// thresholds) and becomes flag changes through <see cref="ClusterHealth"/>, which has the cluster rebuild its
+/// available hosts.
 /// </summary>
-/// <remarks>
-/// State machine: a new host starts <c>FAILED_ACTIVE_HC</c> (+<c>PENDING_ACTIVE_HC</c>); its first passed check makes
-/// it healthy at once, later recoveries need <c>healthy_threshold</c> passes in a row. NETWORK and NETWORK_TIMEOUT
-/// failures, and HTTP <c>retriable_statuses</c>, count toward <c>unhealthy_threshold</c>; any other unexpected
-/// answer (ACTIVE) fails a healthy host at once. A pass resets the failure count and a failure the pass count.
-/// Everything here runs under the cluster's lock.
-/// </remarks>
+/// <remarks>Everything here runs under the cluster's health lock (<see cref="ClusterHealth.SyncRoot"/>).</remarks>
 internal sealed partial class ActiveHealthChecker : IDisposable
 {
-    private const HealthFlags ActiveFlags = HealthFlags.FailedActiveHc | HealthFlags.PendingActiveHc | HealthFlags.ActiveHcTimeout
-        | HealthFlags.DegradedActiveHc | HealthFlags.ExcludedViaImmediateHcFail;
-
     private readonly ClusterHealth _owner;
     private readonly ClusterState _cluster;
     private readonly ClusterConfig _clusterConfig;
@@ -62,7 +54,7 @@ internal sealed partial class ActiveHealthChecker : IDisposable
     }
 
     /// <summary>
-    /// Raised after each check result was applied (under the cluster lock; handlers must be quick). For live views
+    /// Raised after each check result was applied (under the health lock; handlers must be quick). For live views
     /// and tests that await the next result instead of polling.
     /// </summary>
     public event Action<EndpointState, HealthCheckRecord>? CheckCompleted;
@@ -79,12 +71,12 @@ internal sealed partial class ActiveHealthChecker : IDisposable
 
     public TimeProvider Time => _services.Time;
 
-    /// <summary>The hosts being checked and their counters (a copy; read under the cluster lock).</summary>
+    /// <summary>The hosts being checked and their counters (a copy; read under the health lock).</summary>
     public IReadOnlyList<HealthCheckSession> Sessions
     {
         get
         {
-            lock (_cluster.SyncRoot)
+            lock (_owner.SyncRoot)
             {
                 return [.. _sessions.Values];
             }
@@ -133,7 +125,7 @@ internal sealed partial class ActiveHealthChecker : IDisposable
     /// <summary>Completes when every host checked right now has had its first result.</summary>
     public Task WhenFirstRoundCompleteAsync()
     {
-        lock (_cluster.SyncRoot)
+        lock (_owner.SyncRoot)
         {
             return Task.WhenAll(_sessions.Values.Select(s => s.FirstResult));
         }
@@ -147,7 +139,7 @@ internal sealed partial class ActiveHealthChecker : IDisposable
         {
             foreach (var host in clearFlagsOf)
             {
-                _owner.ApplyFlags(host, HealthFlags.None, ActiveFlags, "active_hc", "health check removed from the cluster", recompute: false);
+                _owner.ApplyFlags(host, HealthFlags.None, ActiveHealthPolicy.ActiveFlags, "active_hc", "health check removed from the cluster", recompute: false);
             }
         }
     }
@@ -173,7 +165,8 @@ internal sealed partial class ActiveHealthChecker : IDisposable
     /// <summary>Applies one check result (from a pool thread) and schedules the host's next check.</summary>
     internal void OnResult(HealthCheckSession session, ProbeResult result, TimeSpan latency)
     {
-        lock (_cluster.SyncRoot)
+        EndpointState? failedHost = null;
+        lock (_owner.SyncRoot)
         {
             if (_disposed || session.IsStopped)
             {
@@ -184,159 +177,88 @@ internal sealed partial class ActiveHealthChecker : IDisposable
             var now = _services.Time.GetUtcNow();
             var record = new HealthCheckRecord(now, result.Succeeded, result.Succeeded ? null : result.FailureType, latency, result.Reason, result.StatusCode);
             HostHealthInfo.For(host).RecordCheck(record);
-            var transition = result.Succeeded ? HandleSuccess(session, result, now) : HandleFailure(session, result, now);
+            var verdict = Apply(session, result, now);
             var next = HealthCheckIntervals.WithJitter(
-                HealthCheckIntervals.Base(Config, _cluster.Stats.UpstreamCxTotal.Used, result.Succeeded, transition), Config, _services.NextRandom);
+                HealthCheckIntervals.Base(Config, _cluster.Stats.UpstreamCxTotal.Used, result.Succeeded, verdict.Transition), Config, _services.NextRandom);
             session.Schedule(next);
             UpdateGauges();
+            if (verdict.BecameUnhealthy)
+            {
+                failedHost = host;
+            }
+
             CheckCompleted?.Invoke(host, record);
         }
+
+        // Outside the health lock: removing the host changes the cluster's membership, which comes back here
+        // (RemoveHost), and closing connections is a request to the data path.
+        if (failedHost is not null)
+        {
+            _owner.OnActiveCheckFailedHost(failedHost);
+        }
     }
 
-    private HealthTransition HandleSuccess(HealthCheckSession session, ProbeResult result, DateTimeOffset now)
+    private ActiveHealthVerdict Apply(HealthCheckSession session, ProbeResult result, DateTimeOffset now)
     {
         var host = session.Host;
-        var flags = host.HealthFlags;
-        var transition = HealthTransition.Unchanged;
-        var set = HealthFlags.None;
-        var clear = HealthFlags.None;
-        var reason = "health check passed: " + result.Reason;
-        var becameHealthy = false;
-        session.ConsecutiveFailures = 0;
-        if (flags.HasFlag(HealthFlags.FailedActiveHc))
+        var counters = new ActiveHealthCounters(session.FirstCheck, session.Warming, session.ConsecutiveSuccesses, session.ConsecutiveFailures);
+        var verdict = result.Succeeded
+            ? ActiveHealthPolicy.OnSuccess(host.HealthFlags, counters, result, Config.HealthyThreshold)
+            : ActiveHealthPolicy.OnFailure(host.HealthFlags, counters, result, Config.UnhealthyThreshold);
+        _owner.ApplyFlags(host, verdict.Set, verdict.Clear, "active_hc", verdict.Reason);
+        if (result.Succeeded)
         {
-            if (session.FirstCheck || ++session.ConsecutiveSuccesses >= Config.HealthyThreshold)
+            Stats.Success.Increment();
+            if (verdict.BecameHealthy)
             {
-                clear |= HealthFlags.FailedActiveHc | HealthFlags.ActiveHcTimeout | HealthFlags.ExcludedViaImmediateHcFail;
-                transition = HealthTransition.Changed;
-                becameHealthy = true;
-                reason = session.FirstCheck
-                    ? $"first health check passed ({result.Reason})"
-                    : $"{session.ConsecutiveSuccesses} health checks in a row passed ({result.Reason})";
-                session.ConsecutiveSuccesses = 0;
+                Log.HostHealthy(_logger, _clusterConfig.Name, host.AddressText, verdict.Reason);
+                _eventLog?.LogAddHealthy(CheckerType, host, _clusterConfig.Name, session.FirstCheck, now);
             }
-            else
+
+            if (Config.AlwaysLogHealthCheckSuccess)
             {
-                transition = HealthTransition.ChangePending;
+                _eventLog?.LogSuccess(CheckerType, host, _clusterConfig.Name, now);
             }
-        }
-
-        if (flags.HasFlag(HealthFlags.PendingActiveHc))
-        {
-            // As Envoy's clearPendingFlag: leaving the pending state is a change even when health is not.
-            clear |= HealthFlags.PendingActiveHc;
-            transition = HealthTransition.Changed;
-        }
-
-        if (result.Degraded != flags.HasFlag(HealthFlags.DegradedActiveHc))
-        {
-            (result.Degraded ? ref set : ref clear) |= HealthFlags.DegradedActiveHc;
-            transition = HealthTransition.Changed;
-        }
-
-        _owner.ApplyFlags(host, set, clear, "active_hc", reason);
-        Stats.Success.Increment();
-        if (becameHealthy)
-        {
-            Log.HostHealthy(_logger, _clusterConfig.Name, host.AddressText, reason);
-            _eventLog?.LogAddHealthy(CheckerType, host, _clusterConfig.Name, session.FirstCheck, now);
-        }
-
-        if (Config.AlwaysLogHealthCheckSuccess)
-        {
-            _eventLog?.LogSuccess(CheckerType, host, _clusterConfig.Name, now);
-        }
-
-        session.FirstCheck = false;
-        session.Warming = false;
-        _owner.OnActiveCheckPassed(host);
-        return transition;
-    }
-
-    private HealthTransition HandleFailure(HealthCheckSession session, ProbeResult result, DateTimeOffset now)
-    {
-        var host = session.Host;
-        var flags = host.HealthFlags;
-        var transition = HealthTransition.Unchanged;
-        var set = HealthFlags.None;
-        var clear = HealthFlags.None;
-        var typeName = HealthEventLog.FailureTypeName(result.FailureType);
-        var reason = $"health check failed ({typeName}): {result.Reason}";
-        var becameUnhealthy = false;
-        session.ConsecutiveSuccesses = 0;
-        if (!flags.HasFlag(HealthFlags.FailedActiveHc))
-        {
-            var counted = result.FailureType is HealthCheckFailureType.Network or HealthCheckFailureType.NetworkTimeout || result.Retriable;
-            if (session.Warming || result.ImmediateFail || !counted || ++session.ConsecutiveFailures >= Config.UnhealthyThreshold)
-            {
-                set |= HealthFlags.FailedActiveHc;
-                transition = HealthTransition.Changed;
-                becameUnhealthy = true;
-                reason = counted && !session.Warming && !result.ImmediateFail
-                    ? $"{session.ConsecutiveFailures} health checks in a row failed, last {typeName}: {result.Reason}"
-                    : $"health check failed ({typeName}): {result.Reason}";
-            }
-            else
-            {
-                transition = HealthTransition.ChangePending;
-            }
-        }
-
-        if (result.ImmediateFail)
-        {
-            set |= HealthFlags.ExcludedViaImmediateHcFail;
-        }
-
-        // As Envoy: the timeout flag marks a failed host whose last check timed out; it toggles with the failure type.
-        if (result.FailureType == HealthCheckFailureType.NetworkTimeout && (flags | set).HasFlag(HealthFlags.FailedActiveHc))
-        {
-            set |= HealthFlags.ActiveHcTimeout;
         }
         else
         {
-            clear |= HealthFlags.ActiveHcTimeout;
+            Stats.Failure.Increment();
+            if (result.FailureType is HealthCheckFailureType.Network or HealthCheckFailureType.NetworkTimeout)
+            {
+                Stats.NetworkFailure.Increment();
+            }
+            else if (result.FailureType == HealthCheckFailureType.Passive)
+            {
+                Stats.PassiveFailure.Increment();
+            }
+
+            // A host's first check is a warning when it fails: a host that never passes makes no unhealthy transition
+            // to log (it starts unhealthy), and the operator must still learn why it takes no traffic.
+            var typeName = HealthEventLog.FailureTypeName(result.FailureType);
+            var level = Config.AlwaysLogHealthCheckFailures || session.FirstCheck ? LogLevel.Warning : LogLevel.Debug;
+            Log.CheckFailed(_logger, level, _clusterConfig.Name, host.AddressText, typeName, result.Reason ?? string.Empty);
+            if (verdict.BecameUnhealthy)
+            {
+                Log.HostUnhealthy(_logger, _clusterConfig.Name, host.AddressText, verdict.Reason);
+                _eventLog?.LogEjectUnhealthy(CheckerType, host, _clusterConfig.Name, result.FailureType, now);
+            }
+
+            if (session.FirstCheck || Config.AlwaysLogHealthCheckFailures)
+            {
+                _eventLog?.LogFailure(CheckerType, host, _clusterConfig.Name, result.FailureType, session.FirstCheck, now);
+            }
         }
 
-        if (flags.HasFlag(HealthFlags.PendingActiveHc))
+        session.FirstCheck = verdict.Counters.FirstCheck;
+        session.Warming = verdict.Counters.Warming;
+        session.ConsecutiveSuccesses = verdict.Counters.ConsecutiveSuccesses;
+        session.ConsecutiveFailures = verdict.Counters.ConsecutiveFailures;
+        if (result.Succeeded)
         {
-            clear |= HealthFlags.PendingActiveHc;
-            transition = HealthTransition.Changed;
+            _owner.OnActiveCheckPassed(host);
         }
 
-        _owner.ApplyFlags(host, set, clear, "active_hc", reason);
-        Stats.Failure.Increment();
-        if (result.FailureType is HealthCheckFailureType.Network or HealthCheckFailureType.NetworkTimeout)
-        {
-            Stats.NetworkFailure.Increment();
-        }
-        else if (result.FailureType == HealthCheckFailureType.Passive)
-        {
-            Stats.PassiveFailure.Increment();
-        }
-
-        // A host's first check is a warning when it fails: a host that never passes makes no unhealthy transition to
-        // log (it starts unhealthy), and the operator must still learn why it takes no traffic.
-        var level = Config.AlwaysLogHealthCheckFailures || session.FirstCheck ? LogLevel.Warning : LogLevel.Debug;
-        Log.CheckFailed(_logger, level, _clusterConfig.Name, host.AddressText, typeName, result.Reason ?? string.Empty);
-        if (becameUnhealthy)
-        {
-            Log.HostUnhealthy(_logger, _clusterConfig.Name, host.AddressText, reason);
-            _eventLog?.LogEjectUnhealthy(CheckerType, host, _clusterConfig.Name, result.FailureType, now);
-        }
-
-        if (session.FirstCheck || Config.AlwaysLogHealthCheckFailures)
-        {
-            _eventLog?.LogFailure(CheckerType, host, _clusterConfig.Name, result.FailureType, session.FirstCheck, now);
-        }
-
-        session.FirstCheck = false;
-        session.Warming = false;
-        if (becameUnhealthy)
-        {
-            _owner.OnActiveCheckFailedHost(host);
-        }
-
-        return transition;
+        return verdict;
     }
 
     private HealthProbe CreateProbe(EndpointState host)

@@ -6,7 +6,7 @@ namespace Kubegate.Health.Active;
 /// The checks of one host: a one-shot timer from the <see cref="TimeProvider"/> starts a probe; the result goes to
 /// the checker's state machine, which re-arms the timer with the next interval. At most one probe runs at a time.
 /// </summary>
-/// <remarks>The counters and flags below are read and written only under the cluster's lock (by the checker).</remarks>
+/// <remarks>The counters and flags below are read and written only under the cluster's health lock (by the checker).</remarks>
 internal sealed class HealthCheckSession : IDisposable
 {
     private readonly ActiveHealthChecker _checker;

@@ -30,7 +30,6 @@ namespace Kubegate.Health.Outlier;
 internal sealed partial class OutlierDetector : IDisposable
 {
     private readonly ClusterHealth _owner;
-    private readonly ClusterState _cluster;
     private readonly HealthServices _services;
     private readonly ILogger _logger;
     private readonly string _clusterName;
@@ -39,10 +38,9 @@ internal sealed partial class OutlierDetector : IDisposable
     private int _ejectionsActive;
     private bool _disposed;
 
-    public OutlierDetector(ClusterHealth owner, ClusterState cluster, ClusterConfig clusterConfig, OutlierDetectionConfig config, HealthServices services)
+    public OutlierDetector(ClusterHealth owner, ClusterConfig clusterConfig, OutlierDetectionConfig config, HealthServices services)
     {
         _owner = owner;
-        _cluster = cluster;
         _services = services;
         _logger = services.Logger;
         _clusterName = clusterConfig.Name;
@@ -64,10 +62,10 @@ internal sealed partial class OutlierDetector : IDisposable
 
     public OutlierHostMonitor? GetMonitor(EndpointState host) => _monitors.TryGetValue(host, out var monitor) ? monitor : null;
 
-    /// <summary>Starts watching <paramref name="host"/> (under the cluster lock).</summary>
+    /// <summary>Starts watching <paramref name="host"/> (under the health lock).</summary>
     public void AddHost(EndpointState host) => _monitors.TryAdd(host, new OutlierHostMonitor(host));
 
-    /// <summary>Forgets <paramref name="host"/>; an ejected host leaves <c>ejections_active</c> (under the cluster lock).</summary>
+    /// <summary>Forgets <paramref name="host"/>; an ejected host leaves <c>ejections_active</c> (under the health lock).</summary>
     public void RemoveHost(EndpointState host)
     {
         if (_monitors.TryRemove(host, out var monitor) && monitor.Ejected)
@@ -121,7 +119,7 @@ internal sealed partial class OutlierDetector : IDisposable
 
     /// <summary>
     /// An active health check of <paramref name="host"/> passed and the host is healthy by it: un-eject now
-    /// (<c>successful_active_health_check_uneject_host</c>, default true). Under the cluster lock.
+    /// (<c>successful_active_health_check_uneject_host</c>, default true). Under the health lock.
     /// </summary>
     public void OnActiveCheckPassed(EndpointState host)
     {
@@ -134,7 +132,7 @@ internal sealed partial class OutlierDetector : IDisposable
     /// <summary>The <c>interval</c> sweep: un-ejects hosts whose ejection time is over, decays the backoff of the others.</summary>
     public void OnIntervalTimer()
     {
-        lock (_cluster.SyncRoot)
+        lock (_owner.SyncRoot)
         {
             if (_disposed)
             {
@@ -194,7 +192,7 @@ internal sealed partial class OutlierDetector : IDisposable
 
     private void OnConsecutiveErrors(OutlierHostMonitor monitor, OutlierEjectionType type)
     {
-        lock (_cluster.SyncRoot)
+        lock (_owner.SyncRoot)
         {
             // The host may have left the cluster, or be ejected already (then its counter is left running, as Envoy does).
             if (_disposed || !_monitors.TryGetValue(monitor.Host, out var current) || current != monitor || monitor.Ejected)

@@ -5,7 +5,7 @@ namespace Kubegate.Health.Outlier;
 /// <summary>
 /// Outlier state of one host. The consecutive-failure counters are written on the connect path with interlocked
 /// operations (and written only when they change, so a healthy host's successes cost a read); the ejection state
-/// is read and written under the cluster lock.
+/// is read and written under the health lock.
 /// </summary>
 internal sealed class OutlierHostMonitor
 {

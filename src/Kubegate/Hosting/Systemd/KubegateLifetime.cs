@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using Kubegate.Infrastructure;
+using Kubegate.Proxy;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

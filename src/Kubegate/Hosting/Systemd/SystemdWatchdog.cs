@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kubegate.Infrastructure;
 using Kubegate.Proxy;
 using Microsoft.Extensions.Logging;
 

@@ -34,7 +34,6 @@ internal sealed class PipePool
     private long _rented;
     private long _totalRented;
     private long _created;
-    private long _createFailed;
     private long _badReturns;
     private long _spills;
 
@@ -74,9 +73,6 @@ internal sealed class PipePool
     }
 
     public long Created => Interlocked.Read(ref _created);
-
-    /// <summary>pipe2(2) failures (descriptor limit): each made one connection direction copy through a buffer instead.</summary>
-    public long CreateFailed => Interlocked.Read(ref _createFailed);
 
     /// <summary>Returns of a pipe that was not rented: always a bug, counted so tests can assert there are none.</summary>
     public long BadReturns => Interlocked.Read(ref _badReturns);
@@ -161,7 +157,6 @@ internal sealed class PipePool
                 Disable();
             }
 
-            Interlocked.Increment(ref _createFailed);
             return null;
         }
 
@@ -170,7 +165,6 @@ internal sealed class PipePool
         {
             _ = SpliceInterop.Close(readFd);
             _ = SpliceInterop.Close(writeFd);
-            Interlocked.Increment(ref _createFailed);
             return null;
         }
 

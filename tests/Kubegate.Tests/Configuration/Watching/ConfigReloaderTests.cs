@@ -17,7 +17,9 @@ public class ConfigReloaderTests : IAsyncLifetime
     private readonly ConfigFiles _files = new();
     private readonly StatsStore _stats = new();
     private readonly ConcurrentQueue<ConfigSnapshot> _applied = new();
-    private IReadOnlyList<ListenerBindFailure> _bindFailures = [];
+    private IReadOnlyList<ListenerApplyFailure> _bindFailures = [];
+    private readonly TaskCompletionSource _reloadFinished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _reloadsStarted;
     private ConfigReloader _reloader = null!;
 
     public Task InitializeAsync()
@@ -46,7 +48,7 @@ public class ConfigReloaderTests : IAsyncLifetime
         Assert.Equal(string.Empty, _stats.TryGetText("cluster_manager.cds.version_text"));
         Assert.Equal(0, _stats.GetValue("cluster.c1.update_empty"));
         Assert.Null(_stats.TryGetValue("listener_manager.lds.update_empty"));
-        Assert.Equal(unchecked((long)XxHash64.Hash("1")), _stats.GetValue("listener_manager.lds.version"));
+        Assert.Equal(SubscriptionStats.VersionHash("1"), _stats.GetValue("listener_manager.lds.version"));
     }
 
     [Fact]
@@ -58,6 +60,21 @@ public class ConfigReloaderTests : IAsyncLifetime
         Assert.Equal(["cds", "eds (cluster c1)", "lds"], results.Select(r => r.Subscription));
         Assert.Empty(_applied);
         AssertCounts("listener_manager.lds.", attempt: 1, success: 1);
+    }
+
+    [Fact]
+    public async Task ReloadOne_ChangedListenerFile_OnlyThatFileCheckedBetweenStartAndFinish()
+    {
+        _files.Write("lds.yaml", "version_info: \"2\"\n" + ConfigFiles.Lds(ConfigFiles.Listener("l1", 6443, "c1"), ConfigFiles.Listener("l2", 6444, "c1")));
+        _files.Write("eds_c1.yaml", "version_info: \"e2\"\n" + ConfigFiles.Eds("c1", "10.0.0.9:6443"));
+
+        var results = await _reloader.ReloadAsync(ConfigReloader.ListenersKey, force: false).DefaultTimeout();
+
+        var result = Assert.Single(results);
+        Assert.Equal(("lds", ReloadOutcome.Accepted), (result.Subscription, result.Outcome));
+        AssertCounts("cluster.c1.", attempt: 1, success: 1);
+        await _reloadFinished.Task.DefaultTimeout();
+        Assert.Equal(1, Volatile.Read(ref _reloadsStarted));
     }
 
     [Fact]
@@ -289,7 +306,7 @@ public class ConfigReloaderTests : IAsyncLifetime
     [Fact]
     public async Task ReloadAll_ListenerCannotBind_LdsRejectedButRestInForce()
     {
-        _bindFailures = [new ListenerBindFailure("l2", "0.0.0.0:6444", "Address already in use")];
+        _bindFailures = [new ListenerApplyFailure("l2", "cannot bind '0.0.0.0:6444': Address already in use")];
         _files.Write("lds.yaml", "version_info: \"5\"\n" + ConfigFiles.Lds(ConfigFiles.Listener("l1", 6443, "c1"), ConfigFiles.Listener("l2", 6444, "c1")));
 
         var result = await ReloadAsync("lds");
@@ -307,15 +324,22 @@ public class ConfigReloaderTests : IAsyncLifetime
         var loader = _files.Loader(rejectUnknownDynamicFields);
         var initial = ConfigFileSet.Load(loader, "envoy.yaml");
         Assert.True(initial.Result.Succeeded, string.Join("\n", initial.Result.Problems));
-        var reloader = new ConfigReloader(loader, initial, _stats, ApplyAsync, NullLogger.Instance);
+        var reloader = new ConfigReloader(loader, initial, _stats, new Applier(this), NullLogger.Instance);
         reloader.Start();
         return reloader;
     }
 
-    private Task<IReadOnlyList<ListenerBindFailure>> ApplyAsync(ConfigSnapshot next, CancellationToken cancellationToken)
+    private sealed class Applier(ConfigReloaderTests test) : IConfigApplier
     {
-        _applied.Enqueue(next);
-        return Task.FromResult(_bindFailures);
+        public Task<IReadOnlyList<ListenerApplyFailure>> ApplyAsync(ConfigSnapshot next, CancellationToken cancellationToken)
+        {
+            test._applied.Enqueue(next);
+            return Task.FromResult(test._bindFailures);
+        }
+
+        public void ReloadStarting() => Interlocked.Increment(ref test._reloadsStarted);
+
+        public void ReloadFinished() => test._reloadFinished.TrySetResult();
     }
 
     private async Task<ReloadResult> ReloadAsync(string subscription)

@@ -1,0 +1,35 @@
+namespace Kubegate.AccessLog.Formatting;
+
+/// <summary>What one segment of a parsed access-log format renders (one Envoy command, or literal text).</summary>
+internal enum FormatOp
+{
+    Literal,
+    Dash,
+    Constant,
+    StartTime,
+    StartTimeLocal,
+    BytesReceived,
+    BytesSent,
+    Duration,
+    ResponseFlags,
+    ResponseFlagsLong,
+    ResponseCode,
+    UpstreamHost,
+    UpstreamHostWithoutPort,
+    UpstreamHostPort,
+    UpstreamCluster,
+    UpstreamLocalAddress,
+    UpstreamLocalAddressWithoutPort,
+    UpstreamLocalPort,
+    UpstreamTransportFailureReason,
+    DownstreamRemoteAddress,
+    DownstreamRemoteAddressWithoutPort,
+    DownstreamRemotePort,
+    DownstreamLocalAddress,
+    DownstreamLocalAddressWithoutPort,
+    DownstreamLocalPort,
+    ConnectionId,
+    ConnectionTerminationDetails,
+    RequestedServerName,
+    UpstreamRequestAttemptCount,
+}

@@ -1,0 +1,26 @@
+namespace Kubegate.AccessLog;
+
+/// <summary>Envoy's response flags that a TCP proxy can set (<c>%RESPONSE_FLAGS%</c>), in Envoy's print order.</summary>
+[Flags]
+internal enum ResponseFlags
+{
+    None = 0,
+
+    /// <summary><c>UH</c>: no healthy upstream host.</summary>
+    NoHealthyUpstream = 1 << 0,
+
+    /// <summary><c>UF</c>: an upstream connect failed (refused, reset or timed out).</summary>
+    UpstreamConnectionFailure = 1 << 1,
+
+    /// <summary><c>UO</c>: the cluster's max_connections circuit breaker was full.</summary>
+    UpstreamOverflow = 1 << 2,
+
+    /// <summary><c>URX</c>: every allowed connect attempt failed.</summary>
+    UpstreamRetryLimitExceeded = 1 << 3,
+
+    /// <summary><c>NC</c>: the tcp_proxy's cluster does not exist.</summary>
+    NoClusterFound = 1 << 4,
+
+    /// <summary><c>DT</c>: max_downstream_connection_duration reached.</summary>
+    DurationTimeout = 1 << 5,
+}

@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+
+namespace Kubegate.Admin.DashboardModel;
+
+/// <summary>One endpoint: its state word and why, its counters, its last check and its recent health changes.</summary>
+internal sealed record DashboardEndpoint(
+    string Address,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Hostname,
+    string State,
+    string? Reason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EjectedUntil,
+    string HealthFlags,
+    uint Weight,
+    int Priority,
+    long ActiveConnections,
+    long TotalConnections,
+    long ConnectFailures,
+    DashboardCheck? LastCheck,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CertificateNotAfter,
+    IReadOnlyList<DashboardChange> Changes);

@@ -1,9 +1,0 @@
-namespace Kubegate.Configuration.Validation;
-
-/// <summary>What a socket address is for; decides port rules and the wording of fixes.</summary>
-internal enum AddressUse
-{
-    Listener,
-    Admin,
-    Endpoint,
-}

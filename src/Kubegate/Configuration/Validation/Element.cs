@@ -1,6 +1,0 @@
-using Kubegate.Configuration.Yaml;
-
-namespace Kubegate.Configuration.Validation;
-
-/// <summary>One item of a repeated field, with the path (<c>…[i]</c>) and line to report problems at.</summary>
-internal readonly record struct Element(ConfigNode Node, string Path, int Line, int Index);
