@@ -128,7 +128,7 @@ public partial class GracefulStopTests : IDisposable
         // Gradual over 600 s: the one connection is not due before 300 s, so it is still open here.
         Assert.False(clientEnd.IsCompleted);
         process.Signal("INT");
-        var result = await clientEnd;
+        var result = await clientEnd.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : throw new TimeoutException($"no close after SIGINT; kubegate wrote:\n{process.StandardOutput}", t.Exception), TaskScheduler.Default);
         await process.WaitForExitAsync();
 
         Assert.True(result.CleanEof, $"the client saw {result.Error}, not FIN");
