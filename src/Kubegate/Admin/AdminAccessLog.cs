@@ -31,17 +31,25 @@ internal sealed class AdminAccessLog
             CultureInfo.InvariantCulture,
             $"[{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}] \"{method} {pathAndQuery} HTTP/1.1\" {status} {bytes} {milliseconds}");
 
-    public void Write(string line)
+    /// <summary>Appends <paramref name="line"/> to every file; completes once it is written (the request is logged when it ends).</summary>
+    public async Task WriteAsync(string line)
     {
         foreach (var path in _paths)
         {
+            LogFileWriter writer;
             try
             {
-                _files.Get(path, immediate: true).TryEnqueue(line + "\n");
+                writer = _files.Get(path, immediate: true);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // A vanished directory must not fail the admin request; the next line tries to open the file again.
+                continue;
+            }
+
+            if (writer.TryEnqueue(line + "\n"))
+            {
+                await writer.FlushAsync().ConfigureAwait(false);
             }
         }
     }

@@ -133,20 +133,22 @@ internal sealed partial class AdminServer : IAsyncDisposable
         response.ContentLength = body.Length;
         response.Headers.CacheControl = "no-cache, max-age=0";
         response.Headers.XContentTypeOptions = "nosniff";
-        if (!HttpMethods.IsHead(request.Method))
-        {
-            await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
-        }
-
         if (_accessLog.Enabled)
         {
-            _accessLog.Write(AdminAccessLog.FormatLine(
+            // Written (through the process's log writer) before the answer goes out, so a client that got its answer
+            // finds the request in the log.
+            await _accessLog.WriteAsync(AdminAccessLog.FormatLine(
                 _time.GetUtcNow(),
                 request.Method,
                 request.Path.Value + request.QueryString.Value,
                 result.StatusCode,
                 HttpMethods.IsHead(request.Method) ? 0 : body.Length,
-                (long)_time.GetElapsedTime(started).TotalMilliseconds));
+                (long)_time.GetElapsedTime(started).TotalMilliseconds)).ConfigureAwait(false);
+        }
+
+        if (!HttpMethods.IsHead(request.Method))
+        {
+            await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
         }
     }
 

@@ -101,7 +101,8 @@ internal sealed class ClusterState
 
     /// <summary>
     /// Drops <paramref name="host"/> from the cluster now: a host kept after leaving EDS
-    /// (<see cref="HealthFlags.PendingDynamicRemoval"/>) that then failed a health check. Call with no lock held.
+    /// (<see cref="HealthFlags.PendingDynamicRemoval"/>) that then failed a health check; a host no longer pending
+    /// removal stays. Call with no lock held.
     /// </summary>
     public void RemoveHost(EndpointState host)
     {
@@ -110,7 +111,8 @@ internal sealed class ClusterState
             EndpointState[] hosts;
             lock (_sync)
             {
-                if (Array.IndexOf(_all.Hosts, host) < 0)
+                // Checked again here, serialized with EDS updates: one that brought the host back meanwhile wins.
+                if (Array.IndexOf(_all.Hosts, host) < 0 || !host.HealthFlags.HasFlag(HealthFlags.PendingDynamicRemoval))
                 {
                     return;
                 }

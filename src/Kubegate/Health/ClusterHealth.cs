@@ -31,7 +31,7 @@ internal sealed partial class ClusterHealth : IClusterHealthMonitor
     private readonly HealthServices _services;
     private readonly ILogger _logger;
     private readonly Lock _sync = new();
-    private ClusterConfig? _config;
+    private volatile ClusterConfig? _config;
     private volatile ActiveHealthChecker? _checker;
     private volatile OutlierDetector? _detector;
     private bool _disposed;

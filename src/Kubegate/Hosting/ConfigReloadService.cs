@@ -10,8 +10,9 @@ namespace Kubegate.Hosting;
 
 /// <summary>
 /// Live configuration in serve mode: starts the reload loop (which owns its file watcher and applies through
-/// <see cref="ServerConfigApplier"/>) and turns SIGHUP into a reload of every file. Registered after <see cref="KubegateHostedService"/>, so it starts once the
-/// server is listening and stops (the host stops services in reverse) before the server drains.
+/// <see cref="ServerConfigApplier"/>) and turns SIGHUP into a reload of every file. Registered after
+/// <see cref="KubegateHostedService"/>, so it starts once the server is listening and stops (the host stops services
+/// in reverse) before the server drains.
 /// </summary>
 internal sealed partial class ConfigReloadService : IHostedService, IAsyncDisposable
 {

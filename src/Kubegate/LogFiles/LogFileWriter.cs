@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
 using Kubegate.Infrastructure;
@@ -30,6 +31,10 @@ internal sealed partial class LogFileWriter : IAsyncDisposable
 
     // A line that is not a line: asks the drain loop to reopen the file (compared by reference).
     private static readonly string ReopenMarker = new('\0', 1);
+
+    // Flush markers: lines that are not lines, one string instance per FlushAsync (found by reference), each asking
+    // the drain loop to write out what it holds and then complete that call.
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _flushWaiters = new(ReferenceEqualityComparer.Instance);
 
     private readonly Channel<string> _queue;
     private readonly Func<Stream>? _standardStream;
@@ -130,6 +135,24 @@ internal sealed partial class LogFileWriter : IAsyncDisposable
         _queue.Writer.TryWrite(ReopenMarker);
     }
 
+    /// <summary>
+    /// Completes once every line queued before the call is written to the file (for writers whose callers must see
+    /// the line on disk when they are done, such as the admin access log).
+    /// </summary>
+    public Task FlushAsync()
+    {
+        var marker = new string('\0', 1);
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _flushWaiters[marker] = waiter;
+        if (!_queue.Writer.TryWrite(marker) && _flushWaiters.TryRemove(marker, out _))
+        {
+            // Full (lines are being dropped anyway) or closed (disposal writes out the rest): do not wait.
+            waiter.TrySetResult();
+        }
+
+        return waiter.Task;
+    }
+
     /// <summary>Writes out what is queued, flushes and closes.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -147,10 +170,17 @@ internal sealed partial class LogFileWriter : IAsyncDisposable
         {
             while (true)
             {
+                List<TaskCompletionSource>? flushed = null;
                 while (reader.TryRead(out var line))
                 {
                     if (ReferenceEquals(line, ReopenMarker))
                     {
+                        continue;
+                    }
+
+                    if (line.Length == 1 && _flushWaiters.TryRemove(line, out var waiter))
+                    {
+                        (flushed ??= []).Add(waiter);
                         continue;
                     }
 
@@ -166,6 +196,14 @@ internal sealed partial class LogFileWriter : IAsyncDisposable
                 {
                     DoReopen();
                     lastFlush = _time.GetTimestamp();
+                }
+
+                if (flushed is not null)
+                {
+                    // Each caller's lines were queued before its marker: all of them are appended by now.
+                    Flush();
+                    lastFlush = _time.GetTimestamp();
+                    flushed.ForEach(w => w.TrySetResult());
                 }
 
                 // At most one write per interval: a line after a quiet second goes out at once, a burst is batched.
@@ -205,6 +243,13 @@ internal sealed partial class LogFileWriter : IAsyncDisposable
             Flush();
             CloseStream();
             ArrayPool<byte>.Shared.Return(_buffer);
+            foreach (var marker in _flushWaiters.Keys)
+            {
+                if (_flushWaiters.TryRemove(marker, out var waiter))
+                {
+                    waiter.TrySetResult();
+                }
+            }
         }
     }
 

@@ -91,6 +91,28 @@ public partial class DependencyDirectionTests
         }
     }
 
+    [Fact]
+    public void ArchitectureDoc_StatesTheSameGraph()
+    {
+        var doc = File.ReadAllText(Path.Combine(FindRepositoryRoot(), "docs", "architecture.md"));
+        var section = doc[doc.IndexOf("## Dependencies", StringComparison.Ordinal)..];
+        var block = section[(section.IndexOf("```", StringComparison.Ordinal) + 3)..];
+        block = block[..block.IndexOf("```", StringComparison.Ordinal)];
+        var stated = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var line in block.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var arrow = line.IndexOf('→', StringComparison.Ordinal);
+            var targets = line[(arrow + 1)..].Trim();
+            stated[line[..arrow].Trim()] = targets == "(nothing)" ? [] : [.. targets.Split(',', StringSplitOptions.TrimEntries)];
+        }
+
+        Assert.Equal(Allowed.Keys.Order(StringComparer.Ordinal), stated.Keys.Order(StringComparer.Ordinal));
+        foreach (var (part, targets) in Allowed)
+        {
+            Assert.True(targets.Order(StringComparer.Ordinal).SequenceEqual(stated[part].Order(StringComparer.Ordinal)), $"{part}: docs/architecture.md says {string.Join(", ", stated[part])}");
+        }
+    }
+
     [Theory]
     [InlineData("Kubegate.Health.Active", "Health")]
     [InlineData("Kubegate.AccessLog.Tls", "AccessLog")]

@@ -1,5 +1,6 @@
 using Kubegate.LogFiles;
 using Kubegate.Stats;
+using Kubegate.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kubegate.Tests.LogFiles;
@@ -33,6 +34,22 @@ public sealed class LogFileWriterTests : IDisposable
         Assert.Equal("line 999", lines[^1]);
         Assert.Equal(1000, stats.GetValue("filesystem.write_buffered"));
         Assert.Equal(0, stats.GetValue("access_log.lines_dropped"));
+    }
+
+    [Fact]
+    public async Task FlushAsync_LinesQueuedBefore_OnDiskWhenItCompletes()
+    {
+        var path = Path.Combine(_directory, "flush.log");
+        var writer = LogFileWriter.OpenFile(path, new StatsStore(), NullLogger.Instance);
+        await using var _ = writer;
+        for (var i = 0; i < 100; i++)
+        {
+            writer.TryEnqueue($"line {i}\n");
+        }
+
+        await writer.FlushAsync().DefaultTimeout();
+
+        Assert.Equal(100, (await File.ReadAllLinesAsync(path)).Length);
     }
 
     [Fact]

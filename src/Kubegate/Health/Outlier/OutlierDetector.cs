@@ -183,12 +183,8 @@ internal sealed partial class OutlierDetector : IDisposable
     }
 
     /// <summary>How long the current ejection of <paramref name="monitor"/> lasts.</summary>
-    internal TimeSpan EjectionDuration(OutlierHostMonitor monitor)
-    {
-        var scaled = Config.BaseEjectionTime * Math.Max(1, monitor.EjectTimeBackoff);
-        var max = Config.EffectiveMaxEjectionTime;
-        return (scaled < max ? scaled : max) + monitor.Jitter;
-    }
+    internal TimeSpan EjectionDuration(OutlierHostMonitor monitor) =>
+        OutlierEjectionPolicy.EjectionDuration(Config, monitor.EjectTimeBackoff, monitor.Jitter);
 
     private void OnConsecutiveErrors(OutlierHostMonitor monitor, OutlierEjectionType type)
     {
@@ -234,15 +230,12 @@ internal sealed partial class OutlierDetector : IDisposable
 
     private void Eject(OutlierHostMonitor monitor, OutlierEjectionType type)
     {
-        var maxPercent = Math.Min(100u, Config.MaxEjectionPercent);
-        var ejectedPercent = 100.0 * (_ejectionsActive + 1) / _monitors.Count;
-        var allowed = ejectedPercent <= maxPercent || (Config.AlwaysEjectOneHost && _ejectionsActive == 0);
         var host = monitor.Host;
         var typeName = TypeName(type);
-        if (!allowed)
+        if (!OutlierEjectionPolicy.MayEject(Config, _ejectionsActive, _monitors.Count))
         {
             Stats.EjectionsOverflow.Increment();
-            Log.EjectionOverflow(_logger, _clusterName, host.AddressText, typeName, _ejectionsActive, _monitors.Count, maxPercent);
+            Log.EjectionOverflow(_logger, _clusterName, host.AddressText, typeName, _ejectionsActive, _monitors.Count, Math.Min(100u, Config.MaxEjectionPercent));
             return;
         }
 
@@ -251,12 +244,7 @@ internal sealed partial class OutlierDetector : IDisposable
             Stats.EjectionsTotal.Increment();
         }
 
-        var enforcing = type switch
-        {
-            OutlierEjectionType.Consecutive5xx => Config.EnforcingConsecutive5xx,
-            OutlierEjectionType.ConsecutiveGatewayFailure => Config.EnforcingConsecutiveGatewayFailure,
-            _ => Config.EnforcingConsecutiveLocalOriginFailure,
-        };
+        var enforcing = OutlierEjectionPolicy.Enforcing(Config, type);
         if (_services.NextRandom(100) >= enforcing)
         {
             Log.EjectionNotEnforced(_logger, _clusterName, host.AddressText, typeName, enforcing);
@@ -277,7 +265,7 @@ internal sealed partial class OutlierDetector : IDisposable
         monitor.LastEjectionTimestamp = _services.Time.GetTimestamp();
         monitor.LastEjectionTime = _services.Time.GetUtcNow();
         monitor.Jitter = TimeSpan.FromMilliseconds(_services.NextRandom((long)Config.MaxEjectionTimeJitter.TotalMilliseconds + 1));
-        if (Config.BaseEjectionTime * monitor.EjectTimeBackoff < Config.EffectiveMaxEjectionTime)
+        if (OutlierEjectionPolicy.RaisesBackoff(Config, monitor.EjectTimeBackoff))
         {
             monitor.EjectTimeBackoff++;
         }
