@@ -344,10 +344,19 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         return host;
     }
 
-    /// <summary>The upstream socket reported writable or failed while connecting: the connect is over one way or the other.</summary>
-    private void OnConnectCompleted()
+    /// <summary>
+    /// The upstream socket reported writable or failed while connecting: the connect is over one way or the other.
+    /// Writable without an error or hang-up means connected, so only a failure costs the SO_ERROR read.
+    /// </summary>
+    private void OnConnectCompleted(bool failed)
     {
-        var error = Native.SocketError(_upstreamFd);
+        var error = failed ? Native.SocketError(_upstreamFd) : 0;
+        if (error == 0 && failed)
+        {
+            // Hung up without a pending error: refused or reset before we looked.
+            error = Native.ECONNRESET;
+        }
+
         if (error == 0)
         {
             OnConnected();
@@ -439,7 +448,7 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
             {
                 if ((events & WritableEvents) != 0)
                 {
-                    OnConnectCompleted();
+                    OnConnectCompleted(failed: (events & (Native.EPOLLERR | Native.EPOLLHUP)) != 0);
                 }
 
                 return;
@@ -618,7 +627,7 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
 
             if (direction.SourceEnded)
             {
-                PassOnEnd(destinationFd, toUpstream);
+                PassOnEnd(destinationFd, toUpstream, otherEnded: toUpstream ? _toDownstream.Ended : _toUpstream.Ended);
                 direction.Ended = true;
                 return false;
             }
@@ -882,15 +891,20 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
     // ---- Half-close and close -------------------------------------------------------------------------------------
 
     /// <summary>The source sent FIN and all its bytes are out: FIN to the destination, the other direction goes on.</summary>
-    private void PassOnEnd(int destinationFd, bool toUpstream)
+    private void PassOnEnd(int destinationFd, bool toUpstream, bool otherEnded)
     {
         if (!toUpstream && _closeReason == CloseReason.None)
         {
             _upstreamClosedFirst = true;
         }
 
-        // Fails only when the destination is already gone (reset by its peer); the other direction sees that.
-        _ = Native.Shutdown(destinationFd, Native.ShutWr);
+        // The last direction to end needs no shutdown: both sockets close right after, which sends the FIN (and
+        // both have read to EOF, so nothing unread turns the close into a reset). One system call less per connection.
+        if (!otherEnded)
+        {
+            // Fails only when the destination is already gone (reset by its peer); the other direction sees that.
+            _ = Native.Shutdown(destinationFd, Native.ShutWr);
+        }
     }
 
     /// <summary>Closes both sides now (shutdown, drain deadline, host failure): a plain close, FIN where the kernel can. Any thread.</summary>

@@ -20,6 +20,7 @@ internal static unsafe partial class Native
     public const int ENOBUFS = 105;
     public const int EINPROGRESS = 115;
     public const int ETIMEDOUT = 110;
+    public const int ECONNRESET = 104;
 
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLOUT = 0x004;
@@ -63,7 +64,6 @@ internal static unsafe partial class Native
     private const int EADDRNOTAVAIL = 99;
     private const int ENETUNREACH = 101;
     private const int ECONNABORTED = 103;
-    private const int ECONNRESET = 104;
     private const int ENOTCONN = 107;
     private const int ECONNREFUSED = 111;
     private const int EHOSTUNREACH = 113;
