@@ -22,6 +22,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable, IAcceptHandler
     private readonly StatsStore _stats;
     private readonly ProxyContext _context;
     private readonly ILogger _logger;
+    private readonly Counter _acceptPaused;
     private volatile ListenerRuntime _runtime;
 
     // Every runtime this listener has handed to connections (the first and one per in-place update), so a drain can
@@ -37,6 +38,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable, IAcceptHandler
         _logger = logger;
         _runtime = new ListenerRuntime(config, stats, context.AccessLogs);
         _runtimes = new HashSet<ListenerRuntime>(ReferenceEqualityComparer.Instance) { _runtime };
+        _acceptPaused = stats.Counter("server.accept_paused");
     }
 
     public string Name => _runtime.Config.Name;
@@ -136,9 +138,17 @@ internal sealed partial class ProxyListener : IAsyncDisposable, IAcceptHandler
         connection.Start();
     }
 
-    void IAcceptHandler.OnAcceptFailed(int errno, bool backingOff)
+    void IAcceptHandler.OnAcceptFailed(int errno, bool backingOff, DescriptorBudget? reserveReached)
     {
-        // Typically EMFILE/ENFILE: the acceptor backs off briefly instead of spinning, then keeps serving.
-        Log.AcceptFailed(_logger, Name, Native.ToSocketError(errno).ToString(), $"errno {errno}{(backingOff ? ", accepting again in 100 ms" : string.Empty)}");
+        if (backingOff)
+        {
+            _acceptPaused.Increment();
+        }
+
+        // Told once per stretch of back-offs: the acceptor retries every 100 ms meanwhile, and keeps serving after.
+        var message = reserveReached is { } budget
+            ? $"descriptor reserve reached: {budget.DataPath} held by connections, {budget.Others} by the rest of the process, limit {budget.Limit}, {DescriptorBudget.Reserve} kept free for admin, health checks and logs; accepting again in 100 ms"
+            : $"errno {errno}{(backingOff ? "; accepting again in 100 ms" : string.Empty)}";
+        Log.AcceptFailed(_logger, Name, Native.ToSocketError(errno).ToString(), message);
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Kubegate.Clusters;
 using Kubegate.Health;
 using Kubegate.Proxy.Reactors;
+using Kubegate.Proxy.Splice;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -49,16 +50,20 @@ internal sealed class ConnectionManager : IDisposable, IHostConnectionCloser
     /// <param name="stats">Where <c>server.*</c> connection stats go.</param>
     /// <param name="concurrency">Reactors to run (0: none, for tests of the heartbeat alone).</param>
     /// <param name="logger">Where the reactors log; null means nowhere.</param>
-    public ConnectionManager(TimeProvider time, StatsStore stats, int concurrency = 0, ILogger? logger = null)
+    /// <param name="pipes">The splice pipes, whose descriptors count against the reserve; null means <see cref="PipePool.Shared"/>.</param>
+    public ConnectionManager(TimeProvider time, StatsStore stats, int concurrency = 0, ILogger? logger = null, PipePool? pipes = null)
     {
         _time = time;
         _ticksPerMillisecond = Math.Max(1, time.TimestampFrequency / 1000);
+        _totalConnections = stats.Gauge("server.total_connections");
+        pipes ??= PipePool.Shared;
         if (concurrency > 0)
         {
-            Reactors = new ReactorGroup(concurrency, NowMilliseconds, logger ?? NullLogger.Instance, stats);
+            // Two descriptors per connection (while connecting it may hold one), two per pipe, pooled or rented.
+            var budget = new DescriptorBudget(() => (2 * _totalConnections.Value) + (2 * pipes.Open));
+            Reactors = new ReactorGroup(concurrency, NowMilliseconds, logger ?? NullLogger.Instance, stats, budget);
         }
 
-        _totalConnections = stats.Gauge("server.total_connections");
         _drainClosedQuiet = stats.Counter("server.drain_closed_quiet");
         _drainClosedForced = stats.Counter("server.drain_closed_forced");
         _lastHeartbeat = NowMilliseconds();

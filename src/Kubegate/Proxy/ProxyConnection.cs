@@ -710,13 +710,16 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
             InspectClientHello(buffer.AsSpan(0, count));
         }
 
-        if (count < BufferSize && (_ready & PeerClosed(sourceReadable)) == 0)
+        if (count == BufferSize)
+        {
+            if (spliceable)
+            {
+                direction.Mode |= RelayMode.Stream;
+            }
+        }
+        else if ((_ready & PeerClosed(sourceReadable)) == 0)
         {
             _ready &= ~sourceReadable;
-        }
-        else if (spliceable)
-        {
-            direction.Mode |= RelayMode.Stream;
         }
 
         direction.Buffer = buffer;

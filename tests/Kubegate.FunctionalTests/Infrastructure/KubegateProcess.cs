@@ -75,15 +75,29 @@ internal sealed class KubegateProcess : IAsyncDisposable
         Start(workingDirectory, new Dictionary<string, string>(), args);
 
     /// <summary>Starts kubegate with extra environment variables (e.g. NOTIFY_SOCKET), the systemd ones and the socket-engine switch cleared first.</summary>
-    public static KubegateProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static KubegateProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start(workingDirectory, environment, fileLimit: null, args);
+
+    /// <summary>
+    /// As <see cref="Start(string, IReadOnlyDictionary{string, string}, string[])"/>, with RLIMIT_NOFILE set to
+    /// <paramref name="fileLimit"/> (through util-linux's prlimit, which execs kubegate: the PID stays kubegate's).
+    /// </summary>
+    public static KubegateProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, int? fileLimit, params string[] args)
     {
-        var info = new ProcessStartInfo(ExecutablePath)
+        var info = new ProcessStartInfo(fileLimit is null ? ExecutablePath : "prlimit")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (fileLimit is { } limit)
+        {
+            info.ArgumentList.Add(FormattableString.Invariant($"--nofile={limit}:{limit}"));
+            info.ArgumentList.Add("--");
+            info.ArgumentList.Add(ExecutablePath);
+        }
+
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

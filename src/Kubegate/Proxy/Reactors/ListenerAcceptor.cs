@@ -9,8 +9,9 @@ namespace Kubegate.Proxy.Reactors;
 /// One shared socket rather than one <c>SO_REUSEPORT</c> socket per reactor: the listener keeps one backlog and one
 /// port (port 0 binds once), a reload that closes a listener cannot lose connections queued in one reactor's socket,
 /// and no other process of the same user can bind into the group.
-/// When descriptors run out (EMFILE/ENFILE), the acceptor leaves epoll for <see cref="BackoffMilliseconds"/>:
-/// the pending connection stays in the backlog instead of waking the reactor again and again.
+/// When descriptors run out (EMFILE/ENFILE), or the data path would eat into <see cref="DescriptorBudget.Reserve"/>,
+/// the acceptor leaves epoll for <see cref="BackoffMilliseconds"/>: pending connections stay in the backlog
+/// instead of waking the reactor again and again, and established connections go on unharmed.
 /// </remarks>
 internal sealed class ListenerAcceptor : ReactorTimer, IReactorHandler, IReactorWork
 {
@@ -24,16 +25,19 @@ internal sealed class ListenerAcceptor : ReactorTimer, IReactorHandler, IReactor
     private readonly Reactor _reactor;
     private readonly int _listenFd;
     private readonly IAcceptHandler _handler;
+    private readonly DescriptorBudget? _budget;
     private readonly TaskCompletionSource _removed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _token;
     private volatile bool _removeRequested;
     private bool _done;
+    private bool _backingOff;
 
-    public ListenerAcceptor(Reactor reactor, int listenFd, IAcceptHandler handler)
+    public ListenerAcceptor(Reactor reactor, int listenFd, IAcceptHandler handler, DescriptorBudget? budget = null)
     {
         _reactor = reactor;
         _listenFd = listenFd;
         _handler = handler;
+        _budget = budget;
     }
 
     /// <summary>Completes once the reactor no longer watches or accepts on the socket (it may then be closed).</summary>
@@ -74,10 +78,17 @@ internal sealed class ListenerAcceptor : ReactorTimer, IReactorHandler, IReactor
     {
         for (var i = 0; i < AcceptsPerEvent && !_done; i++)
         {
+            if (_budget is { HasRoomForConnection: false })
+            {
+                BackOff(Native.EMFILE, _budget);
+                return;
+            }
+
             var peer = default(SocketAddressBuffer);
             var fd = Native.Accept(_listenFd, ref peer);
             if (fd >= 0)
             {
+                _backingOff = false;
                 _handler.OnAccepted(_reactor, fd, peer);
                 continue;
             }
@@ -90,15 +101,12 @@ internal sealed class ListenerAcceptor : ReactorTimer, IReactorHandler, IReactor
                 case Native.EINTR:
                     continue;
                 case Native.EMFILE or Native.ENFILE or Native.ENOBUFS or Native.ENOMEM:
-                    _handler.OnAcceptFailed(errno, backingOff: true);
-                    _reactor.Unregister(_token, _listenFd);
-                    _token = 0;
-                    _reactor.Timers.Schedule(this, _reactor.Now + BackoffMilliseconds);
+                    BackOff(errno, reserveReached: null);
                     return;
                 default:
                     // ECONNABORTED and the errors accept4 passes on from a connection that died in the backlog:
                     // that connection is gone, the listener is fine.
-                    _handler.OnAcceptFailed(errno, backingOff: false);
+                    _handler.OnAcceptFailed(errno, backingOff: false, reserveReached: null);
                     continue;
             }
         }
@@ -110,6 +118,23 @@ internal sealed class ListenerAcceptor : ReactorTimer, IReactorHandler, IReactor
         {
             Register();
         }
+    }
+
+    /// <summary>
+    /// Leaves epoll for <see cref="BackoffMilliseconds"/>: the pending connections wait in the backlog instead of
+    /// waking the reactor again and again. Told to the handler once per stretch of back-offs, not every 100 ms.
+    /// </summary>
+    private void BackOff(int errno, DescriptorBudget? reserveReached)
+    {
+        if (!_backingOff)
+        {
+            _backingOff = true;
+            _handler.OnAcceptFailed(errno, backingOff: true, reserveReached);
+        }
+
+        _reactor.Unregister(_token, _listenFd);
+        _token = 0;
+        _reactor.Timers.Schedule(this, _reactor.Now + BackoffMilliseconds);
     }
 
     public void OnFailed(Exception exception)
@@ -127,7 +152,7 @@ internal sealed class ListenerAcceptor : ReactorTimer, IReactorHandler, IReactor
         _token = _reactor.Register(this, _listenFd, 0, Native.EPOLLIN | Native.EPOLLEXCLUSIVE, out var errno);
         if (_token == 0)
         {
-            _handler.OnAcceptFailed(errno, backingOff: true);
+            _handler.OnAcceptFailed(errno, backingOff: true, reserveReached: null);
             _reactor.Timers.Schedule(this, _reactor.Now + BackoffMilliseconds);
         }
     }

@@ -53,6 +53,7 @@ internal static unsafe partial class Native
     private const int TcpKeepidle = 4;
     private const int TcpKeepintvl = 5;
     private const int TcpKeepcnt = 6;
+    private const int RlimitNofile = 7;
     private const ushort AfInet = 2;
     private const ushort AfInet6 = 10;
 
@@ -194,6 +195,13 @@ internal static unsafe partial class Native
         }
     }
 
+    /// <summary>The soft limit on open descriptors (RLIMIT_NOFILE); <see cref="long.MaxValue"/> when unlimited or unknown.</summary>
+    public static long FileLimit()
+    {
+        var limit = stackalloc ulong[2];
+        return getrlimit(RlimitNofile, limit) == 0 && limit[0] < long.MaxValue ? (long)limit[0] : long.MaxValue;
+    }
+
     /// <summary>The local address of a socket (getsockname), or null.</summary>
     public static IPEndPoint? LocalEndPoint(int fd)
     {
@@ -294,6 +302,9 @@ internal static unsafe partial class Native
 
     [LibraryImport(Libc, SetLastError = true)]
     private static partial int getsockopt(int fd, int level, int name, void* value, uint* length);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    private static partial int getrlimit(int resource, ulong* limit);
 
     [LibraryImport(Libc, SetLastError = true)]
     private static partial int getsockname(int fd, byte* address, uint* length);

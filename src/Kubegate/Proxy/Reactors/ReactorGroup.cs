@@ -10,9 +10,12 @@ namespace Kubegate.Proxy.Reactors;
 internal sealed class ReactorGroup : IDisposable
 {
     private readonly Reactor[] _reactors;
+    private readonly DescriptorBudget? _budget;
 
-    public ReactorGroup(int count, Func<long> clock, ILogger logger, StatsStore stats)
+    /// <param name="budget">The descriptor reserve acceptors keep; null accepts until the kernel says EMFILE.</param>
+    public ReactorGroup(int count, Func<long> clock, ILogger logger, StatsStore stats, DescriptorBudget? budget = null)
     {
+        _budget = budget;
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var errors = stats.Counter("server.reactor_errors");
         _reactors = new Reactor[count];
@@ -69,7 +72,7 @@ internal sealed class ReactorGroup : IDisposable
         var acceptors = new ListenerAcceptor[_reactors.Length];
         for (var i = 0; i < acceptors.Length; i++)
         {
-            acceptors[i] = new ListenerAcceptor(_reactors[i], listenFd, handler);
+            acceptors[i] = new ListenerAcceptor(_reactors[i], listenFd, handler, _budget);
             acceptors[i].Start();
         }
 

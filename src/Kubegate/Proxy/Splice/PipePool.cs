@@ -34,6 +34,7 @@ internal sealed class PipePool
     private long _rented;
     private long _totalRented;
     private long _created;
+    private long _open;
     private long _badReturns;
     private long _spills;
 
@@ -73,6 +74,9 @@ internal sealed class PipePool
     }
 
     public long Created => Interlocked.Read(ref _created);
+
+    /// <summary>Pipes that exist now, pooled or rented (two descriptors each).</summary>
+    public long Open => Interlocked.Read(ref _open);
 
     /// <summary>Returns of a pipe that was not rented: always a bug, counted so tests can assert there are none.</summary>
     public long BadReturns => Interlocked.Read(ref _badReturns);
@@ -140,6 +144,7 @@ internal sealed class PipePool
         }
 
         pipe.Dispose();
+        Interlocked.Decrement(ref _open);
     }
 
     /// <summary>Counts one move of a pipe's bytes into a buffer (see <see cref="Spills"/>).</summary>
@@ -169,6 +174,7 @@ internal sealed class PipePool
         }
 
         Interlocked.Increment(ref _created);
+        Interlocked.Increment(ref _open);
         return new SplicePipe(readFd, writeFd, capacity);
     }
 }
