@@ -50,7 +50,16 @@ internal sealed class ListenerAcceptor : ReactorTimer, IReactorHandler, IReactor
     public Task RemoveAsync()
     {
         _removeRequested = true;
-        _reactor.Post(this);
+        if (_reactor.IsStopping)
+        {
+            // The reactor no longer runs (process shutdown): nothing watches the socket any more.
+            _removed.TrySetResult();
+        }
+        else
+        {
+            _reactor.Post(this);
+        }
+
         return _removed.Task;
     }
 

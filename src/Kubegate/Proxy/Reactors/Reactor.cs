@@ -29,7 +29,6 @@ internal sealed partial class Reactor : IDisposable
     private readonly Thread _thread;
     private readonly int _epollFd;
     private readonly int _wakeFd;
-    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Registrations: the epoll data of a descriptor is (generation << 32) | (slot << 1) | side; a slot freed and
     // reused within one batch of events gets a new generation, so stale events of a closed descriptor are dropped.
@@ -92,6 +91,9 @@ internal sealed partial class Reactor : IDisposable
     }
 
     public bool IsOnReactorThread => Thread.CurrentThread == _thread;
+
+    /// <summary>True once <see cref="Stop"/> was called: posted work may never run.</summary>
+    public bool IsStopping => _stopping;
 
     public void Start() => _thread.Start();
 
@@ -239,8 +241,6 @@ internal sealed partial class Reactor : IDisposable
                 Log.LoopFailed(_logger, Id, ex);
             }
         }
-
-        _stopped.TrySetResult();
     }
 
     private int WaitTimeout()
