@@ -28,7 +28,10 @@ internal sealed partial class ProxyListener : IAsyncDisposable, IAcceptHandler
     // Every runtime this listener has handed to connections (the first and one per in-place update), so a drain can
     // find this listener's connections by reference: a listener of the same name added later is not this one.
     private volatile HashSet<ListenerRuntime> _runtimes;
-    private Socket? _socket;
+    private const int SolSocket = 1;
+    private const int SoReusePort = 15;
+
+    private Socket[]? _sockets;
     private ListenerAcceptor[]? _acceptors;
 
     public ProxyListener(ListenerConfig config, StatsStore stats, ProxyContext context, ILogger logger)
@@ -50,18 +53,52 @@ internal sealed partial class ProxyListener : IAsyncDisposable, IAcceptHandler
     /// <summary>The bound address (with the real port when the config asked for port 0); null before <see cref="Start"/>.</summary>
     public IPEndPoint? LocalEndPoint { get; private set; }
 
-    public bool IsListening => _socket is not null;
+    public bool IsListening => _sockets is not null;
 
     /// <summary>Binds and starts accepting on every reactor. Throws <see cref="SocketException"/> when the address cannot be bound.</summary>
     public void Start()
     {
         var config = _runtime.Config;
-        var endPoint = config.Address.ToEndPoint();
+        var reactors = _context.Reactors;
+        var perReactor = reactors.SocketPerReactor;
+        var sockets = new Socket[perReactor ? reactors.Count : 1];
+        try
+        {
+            // With a socket per reactor, the first binds (port 0 picks the port) and the others join it.
+            var endPoint = config.Address.ToEndPoint();
+            for (var i = 0; i < sockets.Length; i++)
+            {
+                sockets[i] = Bind(endPoint, config.TcpBacklogSize ?? DefaultBacklog, perReactor);
+                endPoint = (IPEndPoint)sockets[0].LocalEndPoint!;
+            }
+        }
+        catch
+        {
+            foreach (var socket in sockets)
+            {
+                socket?.Dispose();
+            }
+
+            throw;
+        }
+
+        _sockets = sockets;
+        LocalEndPoint = (IPEndPoint)sockets[0].LocalEndPoint!;
+        _acceptors = reactors.StartAccepting([.. sockets.Select(s => (int)s.SafeHandle.DangerousGetHandle())], this);
+    }
+
+    private static Socket Bind(IPEndPoint endPoint, int backlog, bool reusePort)
+    {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             // SO_REUSEADDR lets a restarted kubegate bind while old connections sit in TIME_WAIT, as Envoy does.
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (reusePort)
+            {
+                socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+            }
+
             if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
             {
                 // Envoy's default (ipv4_compat: false): a [::] listener takes IPv6 only.
@@ -69,20 +106,17 @@ internal sealed partial class ProxyListener : IAsyncDisposable, IAcceptHandler
             }
 
             socket.Bind(endPoint);
-            socket.Listen(config.TcpBacklogSize ?? DefaultBacklog);
+            socket.Listen(backlog);
 
             // The reactors accept with non-blocking accept4; .NET never touches this socket again until it closes it.
             socket.Blocking = false;
+            return socket;
         }
         catch
         {
             socket.Dispose();
             throw;
         }
-
-        _socket = socket;
-        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
-        _acceptors = _context.Reactors.StartAccepting((int)socket.SafeHandle.DangerousGetHandle(), this);
     }
 
     /// <summary>Applies a changed config that keeps the address: new connections use it, open ones keep theirs.</summary>
@@ -110,8 +144,8 @@ internal sealed partial class ProxyListener : IAsyncDisposable, IAcceptHandler
     /// </summary>
     public async Task StopAsync()
     {
-        var socket = Interlocked.Exchange(ref _socket, null);
-        if (socket is null)
+        var sockets = Interlocked.Exchange(ref _sockets, null);
+        if (sockets is null)
         {
             return;
         }
@@ -121,7 +155,11 @@ internal sealed partial class ProxyListener : IAsyncDisposable, IAcceptHandler
             await ReactorGroup.StopAcceptingAsync(acceptors).ConfigureAwait(false);
         }
 
-        socket.Dispose();
+        foreach (var socket in sockets)
+        {
+            socket.Dispose();
+        }
+
         Log.ListenerStopped(_logger, Name, LocalEndPoint?.ToString() ?? string.Empty);
     }
 

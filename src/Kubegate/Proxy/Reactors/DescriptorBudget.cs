@@ -33,7 +33,10 @@ internal sealed class DescriptorBudget
         _dataPathDescriptors = dataPathDescriptors;
         _countOpen = countOpen ?? CountOpenDescriptors;
         Limit = limit ?? Native.FileLimit();
-        _others = Math.Max(0, _countOpen() - dataPathDescriptors());
+
+        // Counted at the first accept rather than here: by then the listeners, the admin server and the log files are
+        // open, which start-up adds after the reactors exist.
+        _others = -1;
     }
 
     public long Limit { get; }
@@ -60,6 +63,11 @@ internal sealed class DescriptorBudget
             // Far from the limit (a second reserve's worth of margin for what the others grew since they were
             // counted): no recount.
             var dataPath = _dataPathDescriptors();
+            if (Volatile.Read(ref _others) < 0)
+            {
+                Volatile.Write(ref _others, Math.Max(0, _countOpen() - dataPath));
+            }
+
             if (dataPath + 2 + Volatile.Read(ref _others) + (2 * Reserve) <= Limit)
             {
                 return true;

@@ -1,14 +1,18 @@
 namespace Kubegate.Proxy.Reactors;
 
 /// <summary>
-/// One listening socket on one reactor. Every reactor registers the same listening socket with
-/// <c>EPOLLEXCLUSIVE</c>, so the kernel wakes one reactor per incoming connection, and the reactor that accepts
-/// a connection runs it: no hand-over between threads.
+/// One listener's accepting on one reactor; the reactor that accepts a connection runs it (no hand-over between
+/// threads). By default each reactor has a listening socket of its own in the listener's SO_REUSEPORT group, and the
+/// kernel spreads new connections over them by a hash of their addresses; with <c>KUBEGATE_ACCEPT=exclusive</c> all
+/// reactors share one socket registered with <c>EPOLLEXCLUSIVE</c>, so the kernel wakes one reactor per connection.
 /// </summary>
 /// <remarks>
-/// One shared socket rather than one <c>SO_REUSEPORT</c> socket per reactor: the listener keeps one backlog and one
-/// port (port 0 binds once), a reload that closes a listener cannot lose connections queued in one reactor's socket,
-/// and no other process of the same user can bind into the group.
+/// Both were measured (bench/results/accept-modes.md, 2 rounds of W1, W1h2 and W2 each): a socket per reactor was ahead on every
+/// figure (W1 1.04 against 0.94 of the best peer's req/s, W1h2 p99 0.98 against 1.11, 8 % less CPU per request),
+/// because EPOLLEXCLUSIVE wakes the first reactor waiting in the socket's queue and so loads one reactor more than
+/// the other. The price of SO_REUSEPORT: connections still queued in a socket's backlog when the listener closes
+/// are reset (the listener closes all its sockets together, only when it is removed), and another process of the
+/// same user could bind into the group.
 /// When descriptors run out (EMFILE/ENFILE), or the data path would eat into <see cref="DescriptorBudget.Reserve"/>,
 /// the acceptor leaves epoll for <see cref="BackoffMilliseconds"/>: pending connections stay in the backlog
 /// instead of waking the reactor again and again, and established connections go on unharmed.
@@ -26,14 +30,16 @@ internal sealed class ListenerAcceptor : ReactorTimer, IReactorHandler, IReactor
     private readonly int _listenFd;
     private readonly IAcceptHandler _handler;
     private readonly DescriptorBudget? _budget;
+    private readonly uint _events;
     private readonly TaskCompletionSource _removed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _token;
     private volatile bool _removeRequested;
     private bool _done;
     private bool _backingOff;
 
-    public ListenerAcceptor(Reactor reactor, int listenFd, IAcceptHandler handler, DescriptorBudget? budget = null)
+    public ListenerAcceptor(Reactor reactor, int listenFd, IAcceptHandler handler, DescriptorBudget? budget = null, bool exclusive = true)
     {
+        _events = exclusive ? Native.EPOLLIN | Native.EPOLLEXCLUSIVE : Native.EPOLLIN;
         _reactor = reactor;
         _listenFd = listenFd;
         _handler = handler;
@@ -158,7 +164,7 @@ internal sealed class ListenerAcceptor : ReactorTimer, IReactorHandler, IReactor
             return;
         }
 
-        _token = _reactor.Register(this, _listenFd, 0, Native.EPOLLIN | Native.EPOLLEXCLUSIVE, out var errno);
+        _token = _reactor.Register(this, _listenFd, 0, _events, out var errno);
         if (_token == 0)
         {
             _handler.OnAcceptFailed(errno, backingOff: true, reserveReached: null);

@@ -9,6 +9,9 @@ namespace Kubegate.Proxy.Reactors;
 /// </summary>
 internal sealed class ReactorGroup : IDisposable
 {
+    /// <summary>The environment variable that chooses how reactors share a listener: <c>reuseport</c> (default) or <c>exclusive</c>.</summary>
+    public const string AcceptVariable = "KUBEGATE_ACCEPT";
+
     private readonly Reactor[] _reactors;
     private readonly DescriptorBudget? _budget;
 
@@ -66,13 +69,23 @@ internal sealed class ReactorGroup : IDisposable
         }
     }
 
-    /// <summary>Starts accepting on <paramref name="listenFd"/> on every reactor; the result stops it.</summary>
-    public ListenerAcceptor[] StartAccepting(int listenFd, IAcceptHandler handler)
+    /// <summary>
+    /// True when each reactor accepts on a listening socket of its own (SO_REUSEPORT, the kernel spreading new
+    /// connections by a hash of their addresses); false when all reactors share one socket with EPOLLEXCLUSIVE.
+    /// </summary>
+    public bool SocketPerReactor { get; } = !string.Equals(Environment.GetEnvironmentVariable(AcceptVariable), "exclusive", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Starts accepting: <paramref name="listenFds"/> holds one socket for all reactors, or one per reactor
+    /// (<see cref="SocketPerReactor"/>). The result stops it.
+    /// </summary>
+    public ListenerAcceptor[] StartAccepting(int[] listenFds, IAcceptHandler handler)
     {
         var acceptors = new ListenerAcceptor[_reactors.Length];
         for (var i = 0; i < acceptors.Length; i++)
         {
-            acceptors[i] = new ListenerAcceptor(_reactors[i], listenFd, handler, _budget);
+            var shared = listenFds.Length == 1;
+            acceptors[i] = new ListenerAcceptor(_reactors[i], shared ? listenFds[0] : listenFds[i], handler, _budget, exclusive: shared);
             acceptors[i].Start();
         }
 

@@ -23,9 +23,10 @@ public class DescriptorBudgetTests
         long dataPath = 0;
         long others = 100;
         var budget = new DescriptorBudget(() => dataPath, limit: 1000, countOpen: () => others + dataPath);
+        Assert.True(budget.HasRoomForConnection);
         others = 300;
 
-        // Far from the limit the old count stands; near it, the others are counted again.
+        // Counted at the first call; far from the limit that count stands, near it the others are counted again.
         dataPath = 500;
         Assert.True(budget.HasRoomForConnection);
         Assert.Equal(100, budget.Others);
