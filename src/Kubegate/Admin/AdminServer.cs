@@ -21,16 +21,26 @@ internal sealed partial class AdminServer : IAsyncDisposable
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(2);
 
+    // Bounds for a client that sends slowly or too much (slow loris, a runaway script): the admin takes no request
+    // body and short headers, and it must keep answering while the proxy is under attack.
+    private const long MaxRequestBodySize = 64 * 1024;
+    private const int MaxRequestHeadersTotalSize = 32 * 1024;
+    private const int MaxRequestLineSize = 8 * 1024;
+    private const long MaxConcurrentConnections = 256;
+
     private readonly SocketAddressConfig _address;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly AdminAccessLog _accessLog;
+    private readonly TimeSpan _requestHeadersTimeout;
     private WebApplication? _app;
     private int _stopped;
 
-    public AdminServer(IAdminHost server, SocketAddressConfig address, TimeProvider time, ILogger logger)
+    /// <param name="requestHeadersTimeout">How long a client may take to send its request headers (Kestrel's default is 30 s).</param>
+    public AdminServer(IAdminHost server, SocketAddressConfig address, TimeProvider time, ILogger logger, TimeSpan requestHeadersTimeout)
     {
         _address = address;
+        _requestHeadersTimeout = requestHeadersTimeout;
         _logger = logger;
         Handlers = new AdminHandlers(server, time);
         _time = time;
@@ -52,6 +62,12 @@ internal sealed partial class AdminServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodySize;
+            kestrel.Limits.MaxRequestHeadersTotalSize = MaxRequestHeadersTotalSize;
+            kestrel.Limits.MaxRequestLineSize = MaxRequestLineSize;
+            kestrel.Limits.MaxConcurrentConnections = MaxConcurrentConnections;
+            kestrel.Limits.RequestHeadersTimeout = _requestHeadersTimeout;
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(30);
             kestrel.Listen(_address.ToEndPoint(), listen =>
             {
                 listenOptions = listen;
@@ -118,7 +134,27 @@ internal sealed partial class AdminServer : IAsyncDisposable
         AdminResponse result;
         try
         {
-            result = Handlers.Handle(request.Method, request.Path.Value ?? "/", query);
+            // No handler takes a body, but Kestrel enforces MaxRequestBodySize only on a body that is read: read (and
+            // drop) it, so an oversized one gets 413 instead of being left on the connection.
+            if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+            {
+                await request.Body.CopyToAsync(Stream.Null, context.RequestAborted).ConfigureAwait(false);
+            }
+
+            var refusal = AdminRequestPolicy.Refuse(
+                request.Method,
+                request.Host.Host,
+                request.Host.Value ?? string.Empty,
+                request.Headers.Origin.Count > 0 ? request.Headers.Origin.ToString() : null,
+                request.Headers["Sec-Fetch-Site"].Count > 0 ? request.Headers["Sec-Fetch-Site"].ToString() : null,
+                loopbackOnly: EndPoint is { } bound && IPAddress.IsLoopback(bound.Address));
+            result = refusal is null
+                ? Handlers.Handle(request.Method, request.Path.Value ?? "/", query)
+                : AdminResponse.Text(refusal + "\n", StatusCodes.Status403Forbidden);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e)
+        {
+            result = AdminResponse.Text(e.Message + "\n", e.StatusCode);
         }
         catch (Exception e)
         {

@@ -102,6 +102,8 @@ internal static class DashboardState
             cluster.Stats.UpstreamCxTxBytesTotal.Value,
             cluster.Stats.UpstreamCxConnectFail.Value,
             cluster.Stats.UpstreamCxNoneHealthy.Value,
+            config.MaxConnections,
+            cluster.Stats.UpstreamCxOverflow.Value,
             stats.TryGetValue(cluster.Stats.MembershipChange.Name) ?? 0,
             [.. hosts.OrderBy(h => h.Config.Priority).Select(h => Endpoint(cluster, h))]);
     }

@@ -54,7 +54,13 @@ internal sealed record ClusterConfig
     public bool CloseConnectionsOnHostHealthFailure { get; init; }
 
     /// <summary><c>circuit_breakers</c> default-priority <c>max_connections</c>; Envoy's default is 1024.</summary>
-    public int MaxConnections { get; init; } = 1024;
+    public int MaxConnections { get; init; } = DefaultMaxConnections;
+
+    /// <summary>No <c>circuit_breakers</c> <c>max_connections</c> was written: <see cref="DefaultMaxConnections"/> applies (see <see cref="CapacityAdvice"/>).</summary>
+    public bool MaxConnectionsIsDefault { get; init; }
+
+    /// <summary>Envoy's default <c>max_connections</c> when a cluster sets none.</summary>
+    public const int DefaultMaxConnections = 1024;
 
     public SourceLocation Location { get; init; }
 

@@ -169,6 +169,11 @@ internal static partial class KubegateCommandLine
             return 1;
         }
 
+        foreach (var advice in CapacityAdvice.For(result.Snapshot!))
+        {
+            stderr.WriteLine(advice.ToString());
+        }
+
         stdout.WriteLine($"configuration '{path}' OK");
         return 0;
     }
@@ -236,7 +241,7 @@ internal static partial class KubegateCommandLine
 
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("kubegate.config");
-        foreach (var warning in snapshot.Warnings)
+        foreach (var warning in snapshot.Warnings.Concat(CapacityAdvice.For(snapshot)))
         {
             Log.ConfigProblem(logger, warning.ToString());
         }

@@ -154,7 +154,7 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
             _started = true;
             if (snapshot.Bootstrap.Admin?.Address is { } adminAddress && _admin is null)
             {
-                var admin = new AdminServer(this, adminAddress, _options.TimeProvider, _loggerFactory.CreateLogger("kubegate.admin"));
+                var admin = new AdminServer(this, adminAddress, _options.TimeProvider, _loggerFactory.CreateLogger("kubegate.admin"), _options.AdminRequestHeadersTimeout);
                 await admin.StartAsync(cancellationToken).ConfigureAwait(false);
                 _admin = admin;
             }

@@ -23,6 +23,12 @@ internal sealed record KubegateServerOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// How long an admin client may take to send its request headers before the connection is closed (a slow-loris
+    /// client holds a connection by sending a byte now and then). 10 s: an operator's curl sends them at once.
+    /// </summary>
+    public TimeSpan AdminRequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Randomness for RANDOM, LEAST_REQUEST and weighted clusters; null means <see cref="Random.Shared"/>.</summary>
     public Random? Random { get; init; }
 

@@ -139,14 +139,20 @@ public sealed partial class AdminOperationsTests : IAsyncLifetime
     [Fact]
     public async Task DrainListeners_Graceful_KeepsAcceptingForTheDrainTime()
     {
-        await StartAsync(drainTime: TimeSpan.FromMilliseconds(300));
+        await StartAsync(drainTime: TimeSpan.FromSeconds(3));
         var endPoint = _server.GetListenerEndPoint("l");
 
         var (response, body) = await PostAsync("/drain_listeners?graceful");
 
         Assert.Equal("OK\n", body);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // Within the drain time a new connection is still accepted and proxied (the listener is still counted active
+        // after it: the connection came before the drain time ran out), and then the listener closes.
+        var acceptedBefore = _server.Stats.GetValue("tcp.l.downstream_cx_total");
+        await ProxyOneConnectionAsync(endPoint);
         Assert.Equal(1, _server.Stats.GetValue("listener_manager.total_listeners_active"));
+        Assert.Equal(acceptedBefore + 1, _server.Stats.GetValue("tcp.l.downstream_cx_total"));
         await Wait.ForStatAsync(_server.Stats, "listener_manager.total_listeners_active", 0);
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await Assert.ThrowsAsync<SocketException>(async () => await socket.ConnectAsync(endPoint));

@@ -71,6 +71,38 @@ public sealed class DashboardBrowserTests
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"took {stopwatch.Elapsed}");
     }
 
+    [Fact]
+    public async Task Dashboard_CircuitBreakerOverflow_ClusterShownAsRefusing()
+    {
+        await using var echo = new TcpEchoServer();
+        var snapshot = TestConfig.Simple([echo.EndPoint], cluster: c => c with { MaxConnections = 1 });
+        snapshot = snapshot with { Bootstrap = snapshot.Bootstrap with { Admin = new AdminConfig { Address = new SocketAddressConfig(IPAddress.Loopback, 0) } } };
+        await using var server = new KubegateServer(snapshot);
+        await server.StartAsync().DefaultTimeout();
+        var admin = server.AdminEndPoint ?? throw new InvalidOperationException("admin did not start");
+        await using var browser = await ChromiumBrowser.StartAsync(1280, 800);
+        await browser.NavigateAsync($"http://127.0.0.1:{admin.Port}/");
+        const string Card = "document.querySelector('[data-cluster=\"c\"]')";
+        await browser.WaitForAsync($"!!{Card}", TimeSpan.FromSeconds(5));
+        Assert.False((await browser.EvaluateAsync($"{Card}.classList.contains('overflow')")).GetBoolean());
+
+        // One connection holds the only slot; the second is refused (UO).
+        using var held = await SocketTestExtensions.ConnectTcpAsync(server.GetListenerEndPoint("l"));
+        await held.SendAllAsync("a"u8.ToArray());
+        Assert.Equal("a"u8.ToArray(), await held.ReceiveExactlyAsync(1));
+        using (var refused = await SocketTestExtensions.ConnectTcpAsync(server.GetListenerEndPoint("l")))
+        {
+            Assert.True((await refused.ReceiveUntilClosedAsync()).CleanEof);
+        }
+
+        Assert.Equal(1, server.Stats.GetValue("cluster.c.upstream_cx_overflow"));
+        await browser.WaitForAsync($"{Card}.classList.contains('overflow')", TimeSpan.FromSeconds(5));
+        var pill = (await browser.EvaluateAsync($"{Card}.querySelector('.overflow-state').innerText")).GetString();
+        Assert.Equal("REFUSING CONNECTIONS", pill);
+        Assert.Contains("1 refused over max_connections 1", (await browser.EvaluateAsync($"{Card}.querySelector('.cluster-meta').innerText")).GetString(), StringComparison.Ordinal);
+        Assert.Empty(browser.Errors);
+    }
+
     private static async Task GenerateTrafficAsync(TestCertificateAuthority ca, IPEndPoint listener, TimeSpan duration)
     {
         using var http = TestHttpClient.Create(ca.Certificate, timeout: TimeSpan.FromSeconds(5));

@@ -88,12 +88,16 @@ public class FailoverTests
         var other = bed.Host(1 - index);
 
         bed.ApiServers[index].ReadyzMode = ReadyzMode.Fail500;
-        var read = await ReadUntilClosedAsync(tls).DefaultTimeout();
+        var end = await ReadUntilClosedAsync(tls).DefaultTimeout();
 
-        Assert.Equal(0, read);
+        // The health failure closed it, not the apiserver (which keeps serving its open connections while /readyz
+        // fails) and not the client: kubegate ended both sides (destroy_local, none remote) with FIN, after the flag.
+        Assert.Equal(StreamEnd.Fin, end);
         Assert.True(bed.Host(index).HealthFlags.HasFlag(HealthFlags.FailedActiveHc));
         Assert.Equal(HealthFlags.None, other.HealthFlags);
         await Wait.UntilAsync(() => bed.Server.Connections.Count == 0);
+        Assert.Equal(1, bed.Server.Stats.GetValue("cluster.c.upstream_cx_destroy_local"));
+        Assert.Equal(0, bed.Server.Stats.GetValue("cluster.c.upstream_cx_destroy_remote"));
     }
 
     [Fact]
@@ -130,23 +134,27 @@ public class FailoverTests
         Assert.Equal(failsBefore, deadHost.CxConnectFail);
     }
 
-    private static async Task<int> ReadUntilClosedAsync(SslStream stream)
+    /// <summary>Reads until the stream ends: FIN (a read of 0) or reset (an IOException).</summary>
+    private static async Task<StreamEnd> ReadUntilClosedAsync(SslStream stream)
     {
         var buffer = new byte[256];
         try
         {
-            while (true)
+            while (await stream.ReadAsync(buffer) > 0)
             {
-                var read = await stream.ReadAsync(buffer);
-                if (read == 0)
-                {
-                    return 0;
-                }
             }
+
+            return StreamEnd.Fin;
         }
         catch (IOException)
         {
-            return 0;
+            return StreamEnd.Reset;
         }
+    }
+
+    private enum StreamEnd
+    {
+        Fin,
+        Reset,
     }
 }

@@ -116,6 +116,38 @@ public class HttpsReadyzCheckTests
     }
 
     [Fact]
+    public async Task MatchSubjectAltNames_NoneInTheCertificate_HostFailsWithTheNames()
+    {
+        var ca = TestCertificateAuthority.Create();
+        await using var bed = await HealthTestBed.StartAsync(
+            apiservers: 1,
+            cluster: c => HealthTestBed.HttpsReadyzCluster(ca.CertificatePem, tls: t => t with { MatchSubjectAltNames = ["api.other-cluster.example"] }),
+            ca: ca);
+
+        await bed.WaitForAsync(() => HostHealthInfo.For(bed.Host(0)).LastCheck is not null);
+
+        Assert.True(bed.Host(0).HealthFlags.HasFlag(HealthFlags.FailedActiveHc));
+        Assert.Contains("has none of the subject alt names api.other-cluster.example", HostHealthInfo.For(bed.Host(0)).LastCheck!.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(bed.ApiServers[0].Requests, r => r.Path == "/readyz");
+    }
+
+    [Fact]
+    public async Task MatchSubjectAltNames_OneInTheCertificate_HostHealthyWhateverTheSni()
+    {
+        // The SNI names no SAN of the certificate: with match_typed_subject_alt_names the list decides, not the SNI.
+        var ca = TestCertificateAuthority.Create();
+        await using var bed = await HealthTestBed.StartAsync(
+            apiservers: 1,
+            cluster: c => HealthTestBed.HttpsReadyzCluster(ca.CertificatePem, tls: t => t with { Sni = "api.example.com", MatchSubjectAltNames = ["nope.example", "kubernetes.default"] }),
+            ca: ca);
+
+        await bed.WaitForAsync(() => HostHealthInfo.For(bed.Host(0)).LastCheck is not null);
+
+        Assert.Equal(HealthFlags.None, bed.Host(0).HealthFlags);
+        Assert.Contains(bed.ApiServers[0].Requests, r => r.Path == "/readyz");
+    }
+
+    [Fact]
     public async Task Recovery_AfterHealthyThresholdPassesInARow()
     {
         await using var bed = await HealthTestBed.StartAsync(apiservers: 2);

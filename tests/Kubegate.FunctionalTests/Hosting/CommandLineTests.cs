@@ -22,6 +22,31 @@ public class CommandLineTests : IDisposable
 
         Assert.Equal(0, process.ExitCode);
         Assert.Equal($"configuration '{bootstrap}' OK", process.StandardOutput.Trim());
+        Assert.DoesNotContain("max_connections", process.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_ClusterWithoutCircuitBreaker_WarnsWithFileLineAndFixAndExitsZero()
+    {
+        WriteConfig(listenerPort: 1, cds: """
+            resources:
+            - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
+              name: c1
+              type: STATIC
+              connect_timeout: 1s
+              load_assignment:
+                cluster_name: c1
+                endpoints:
+                - lb_endpoints:
+                  - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 6443}}}
+            """);
+
+        await using var process = await KubegateProcess.RunAsync(_dir, "--mode", "validate", "-c", "envoy.yaml");
+
+        Assert.True(process.ExitCode == 0, process.StandardError);
+        Assert.Contains("cds.yaml:2: warning: circuit_breakers: cluster c1 sets no max_connections: Envoy's default of 1024 applies", process.StandardError, StringComparison.Ordinal);
+        Assert.Contains("(write circuit_breakers: {thresholds: [{max_connections:", process.StandardError, StringComparison.Ordinal);
+        Assert.Contains("OK", process.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -68,10 +93,16 @@ public class CommandLineTests : IDisposable
               connect_timeout: 500ms
             """);
 
+        // The test holds the listener's port (without SO_REUSEPORT): had kubegate tried to bind it before validating,
+        // it would have failed on the address, not on the configuration.
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+        holder.Start();
+
         await using var process = await KubegateProcess.RunAsync(_dir, "-c", "envoy.yaml");
 
         Assert.Equal(1, process.ExitCode);
         Assert.Contains("cds.yaml:4: resources[0].connect_timeout:", process.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("in use", process.StandardError + process.StandardOutput, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("accepting", process.StandardOutput, StringComparison.Ordinal);
     }
 

@@ -6,7 +6,8 @@ namespace Kubegate.FunctionalTests.Hosting;
 internal static class ServeConfig
 {
     /// <param name="healthCheckJitter">When set, the cluster has an active TCP connect check whose first run waits this long.</param>
-    public static void Write(string directory, int listenerPort, IPEndPoint upstream, int? adminPort = null, string version = "1", TimeSpan? healthCheckJitter = null)
+    /// <param name="accessLogPath">When set, the listener writes Envoy's default access-log format to this file.</param>
+    public static void Write(string directory, int listenerPort, IPEndPoint upstream, int? adminPort = null, string version = "1", TimeSpan? healthCheckJitter = null, string? accessLogPath = null)
     {
         var admin = adminPort is { } port
             ? $$$"""
@@ -22,7 +23,7 @@ internal static class ServeConfig
               cds_config: {path_config_source: {path: cds.yaml}}
 
             """ + admin);
-        WriteListeners(directory, listenerPort, version);
+        WriteListeners(directory, listenerPort, version, accessLogPath);
         File.WriteAllText(Path.Combine(directory, "cds.yaml"), $"""
             resources:
             - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
@@ -52,7 +53,7 @@ internal static class ServeConfig
     }
 
     /// <summary>Writes lds.yaml in place; a new <paramref name="version"/> changes its content (and so triggers a reload).</summary>
-    public static void WriteListeners(string directory, int listenerPort, string version) =>
+    public static void WriteListeners(string directory, int listenerPort, string version, string? accessLogPath = null) =>
         File.WriteAllText(Path.Combine(directory, "lds.yaml"), $"""
             version_info: "{version}"
             resources:
@@ -69,5 +70,13 @@ internal static class ServeConfig
                     "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                     stat_prefix: l1
                     cluster: c1
-            """);
+            """ + (accessLogPath is null ? "\n" : $$"""
+
+                    access_log:
+                    - name: envoy.access_loggers.file
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                        path: {{accessLogPath}}
+
+            """));
 }

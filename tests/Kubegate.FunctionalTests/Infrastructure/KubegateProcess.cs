@@ -82,20 +82,38 @@ internal sealed class KubegateProcess : IAsyncDisposable
     /// As <see cref="Start(string, IReadOnlyDictionary{string, string}, string[])"/>, with RLIMIT_NOFILE set to
     /// <paramref name="fileLimit"/> (through util-linux's prlimit, which execs kubegate: the PID stays kubegate's).
     /// </summary>
-    public static KubegateProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, int? fileLimit, params string[] args)
+    public static KubegateProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, int? fileLimit, params string[] args) =>
+        Start(workingDirectory, environment, fileLimit, ignoredSignals: [], args);
+
+    /// <summary>
+    /// As above, and with the named signals (HUP, INT, ...) ignored when kubegate starts, as under <c>nohup</c> or as
+    /// a shell script's background job: a shell sets them to ignored and execs the rest, so the PID stays kubegate's.
+    /// </summary>
+    public static KubegateProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, int? fileLimit, IReadOnlyList<string> ignoredSignals, params string[] args)
     {
-        var info = new ProcessStartInfo(fileLimit is null ? ExecutablePath : "prlimit")
+        // Each wrapper execs the next: sh (trap '' = ignore, kept across exec) -> prlimit -> kubegate.
+        var command = new List<string>();
+        if (ignoredSignals.Count > 0)
+        {
+            command.AddRange(["/bin/sh", "-c", $"trap '' {string.Join(' ', ignoredSignals)}; exec \"$@\"", "sh"]);
+        }
+
+        if (fileLimit is { } limit)
+        {
+            command.AddRange(["prlimit", FormattableString.Invariant($"--nofile={limit}:{limit}"), "--"]);
+        }
+
+        command.Add(ExecutablePath);
+        var info = new ProcessStartInfo(command[0])
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (fileLimit is { } limit)
+        foreach (var part in command.Skip(1))
         {
-            info.ArgumentList.Add(FormattableString.Invariant($"--nofile={limit}:{limit}"));
-            info.ArgumentList.Add("--");
-            info.ArgumentList.Add(ExecutablePath);
+            info.ArgumentList.Add(part);
         }
 
         foreach (var arg in args)

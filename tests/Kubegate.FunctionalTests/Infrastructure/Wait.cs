@@ -28,6 +28,21 @@ internal static class Wait
         }
     }
 
+    /// <summary>As above, for a condition that must be fetched (an admin endpoint); polls every 100 ms.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, [CallerArgumentExpression(nameof(condition))] string what = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (stopwatch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{Path.GetFileName(file)}:{line}: '{what}' still false after {timeout.TotalSeconds} s.");
+            }
+
+            await Task.Delay(PollInterval * 10);
+        }
+    }
+
     /// <summary>Waits until a stat reaches <paramref name="expected"/>; fails with the last value seen.</summary>
     public static async Task ForStatAsync(Kubegate.Stats.StatsStore stats, string name, long expected, TimeSpan? timeout = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {

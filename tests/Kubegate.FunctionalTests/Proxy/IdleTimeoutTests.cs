@@ -27,10 +27,11 @@ public class IdleTimeoutTests
         var upstreamResult = await upstreamEnd;
         var closed = await recorder.NextClosedAsync();
 
-        // The heartbeat runs every second, so the close comes 1 to 2 s after the last byte, plus scheduling.
-        Assert.InRange(elapsed, TimeSpan.FromSeconds(0.95), TimeSpan.FromSeconds(3));
-        Assert.True(clientResult.CleanEof || clientResult.Reset, $"client: {clientResult.Error}");
-        Assert.True(upstreamResult.CleanEof || upstreamResult.Reset, $"upstream: {upstreamResult.Error}");
+        // The reactor's timer fires at the idle deadline (1 s after the last byte); the upper bound only catches a
+        // timeout that never fires, with room for a loaded 2-core machine.
+        Assert.InRange(elapsed, TimeSpan.FromSeconds(0.95), TimeSpan.FromSeconds(5));
+        Assert.True(clientResult.CleanEof, $"client saw {clientResult.Error}, not FIN");
+        Assert.True(upstreamResult.CleanEof, $"upstream saw {upstreamResult.Error}, not FIN");
         Assert.Empty(clientResult.Data);
         Assert.Empty(upstreamResult.Data);
         Assert.Equal(1, server.Stats.GetValue("tcp.l.idle_timeout"));

@@ -59,7 +59,7 @@
     var list = history[cluster.name] || (history[cluster.name] = []);
     var t = performance.now();
     var prev = list.length ? list[list.length - 1] : null;
-    var point = { t: t, rx: cluster.rx_bytes, tx: cluster.tx_bytes, rxRate: 0, txRate: 0 };
+    var point = { t: t, rx: cluster.rx_bytes, tx: cluster.tx_bytes, overflow: cluster.overflow, rxRate: 0, txRate: 0 };
     if (prev) {
       var dt = (t - prev.t) / 1000;
       if (dt > 0) {
@@ -120,14 +120,22 @@
     var list = sample(cluster);
     var latest = list[list.length - 1];
     var healthCls = cluster.healthy === cluster.total && cluster.total > 0 ? "ok" : cluster.healthy === 0 ? "bad" : "warn";
-    var html = '<section class="card cluster" data-cluster="' + esc(cluster.name) + '">' +
+    // Connections refused by the circuit breaker (UO) within the history window make the cluster an error: clients
+    // are turned away while every endpoint may look healthy.
+    var refusing = latest.overflow - list[0].overflow > 0 || (list.length === 1 && cluster.overflow > 0);
+    var atLimit = cluster.active_connections >= cluster.max_connections;
+    var html = '<section class="card cluster' + (refusing ? " overflow" : "") + '" data-cluster="' + esc(cluster.name) + '">' +
       '<div class="cluster-head"><div>' +
       '<div class="cluster-title"><h3>' + esc(cluster.name) + '</h3>' +
       '<span class="pill ' + healthCls + '">' + cluster.healthy + " / " + cluster.total + " healthy</span>" +
       (cluster.panic ? '<span class="pill bad" title="too few healthy hosts: traffic goes to all of them">PANIC</span>' : "") +
+      (refusing || atLimit ? '<span class="pill bad overflow-state" title="circuit_breakers max_connections ' + cluster.max_connections +
+        ' reached: new connections are refused (UO); raise it in the cluster">' + (refusing ? "REFUSING CONNECTIONS" : "AT CONNECTION LIMIT") + "</span>" : "") +
       '<span class="pill">' + esc(cluster.lb_policy) + "</span></div>" +
       '<div class="cluster-meta">' + cluster.active_connections + " active · " + cluster.total_connections + " total connections · " +
-      cluster.connect_failures + " connect failures · " + bytes(cluster.rx_bytes) + " rx · " + bytes(cluster.tx_bytes) + " tx</div>" +
+      cluster.connect_failures + " connect failures · " +
+      (cluster.overflow > 0 ? '<span class="bad">' + cluster.overflow + " refused over max_connections " + cluster.max_connections + "</span> · " : "") +
+      bytes(cluster.rx_bytes) + " rx · " + bytes(cluster.tx_bytes) + " tx</div>" +
       "</div>" +
       '<div class="traffic"><div class="rates"><div class="rx">rx <b>' + rate(latest.rxRate) + '</b></div><div class="tx">tx <b>' + rate(latest.txRate) + "</b></div></div>" +
       sparkline(list) + "</div></div>";

@@ -91,7 +91,8 @@ internal static class ClusterBinder
             TransportSocketMatches = matches,
             IgnoreHealthOnHostRemoval = ignoreHealthOnRemoval,
             CloseConnectionsOnHostHealthFailure = closeOnHealthFailure,
-            MaxConnections = maxConnections,
+            MaxConnections = maxConnections ?? ClusterConfig.DefaultMaxConnections,
+            MaxConnectionsIsDefault = maxConnections is null,
             Location = ctx.Location(m.Line),
         };
     }
@@ -272,15 +273,16 @@ internal static class ClusterBinder
         return result;
     }
 
-    private static int BindCircuitBreakers(MessageReader m)
+    /// <summary>The default-priority <c>max_connections</c>; null when not written (Envoy's 1024 applies).</summary>
+    private static int? BindCircuitBreakers(MessageReader m)
     {
+        int? maxConnections = null;
         var breakers = m.Message("circuit_breakers", ProtoTypes.CircuitBreakers);
         if (breakers is null)
         {
-            return 1024;
+            return null;
         }
 
-        var maxConnections = 1024;
         foreach (var element in breakers.List("thresholds"))
         {
             var thresholds = breakers.Message(element, ProtoTypes.Thresholds);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Kubegate.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Kubegate.Tests.Hosting.Systemd;
@@ -67,14 +68,31 @@ public class ServiceNotifierTests
     }
 
     [Fact]
-    public void Send_SocketGone_DoesNotThrow()
+    public void Send_SocketGone_ServingGoesOnAndTheFailureIsLoggedOnce()
     {
+        var logger = new RecordingLogger();
+        var notifier = new ServiceNotifier(_sent, logger, () => "x");
         _sent.Failure = new SocketException((int)SocketError.ConnectionRefused);
 
-        _notifier.Ready();
-        _notifier.Watchdog();
+        notifier.Ready();
+        notifier.Watchdog();
+        notifier.Watchdog();
+        _sent.Failure = null;
+        notifier.Watchdog();
 
-        Assert.Empty(_sent.Messages);
+        var entry = Assert.Single(logger.Entries);
+        Assert.Equal(LogLevel.Warning, entry.Level);
+        Assert.Equal("SystemdNotifyFailed", entry.EventName);
+        Assert.Contains("READY", entry.Message, StringComparison.Ordinal);
+        Assert.Equal("WATCHDOG=1", Assert.Single(_sent.Messages));
+    }
+
+    [Fact]
+    public void Send_UnexpectedFailure_IsNotSwallowed()
+    {
+        _sent.Failure = new InvalidOperationException("a bug, not a gone socket");
+
+        Assert.Throws<InvalidOperationException>(_notifier.Ready);
     }
 
     [Fact]
