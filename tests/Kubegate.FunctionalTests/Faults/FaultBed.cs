@@ -74,8 +74,9 @@ internal sealed class FaultBed : IAsyncDisposable
     public static TimeSpan DetectionBound(int extraChecks = 0) =>
         CheckTimeout + ((UnhealthyThreshold + extraChecks) * (Interval + CheckTimeout)) + Margin;
 
-    /// <param name="idleTimeout">The tcp_proxy's idle_timeout; null leaves kubegate's default (1 h).</param>
-    public static async Task<FaultBed> StartAsync(ITestOutputHelper output, TimeSpan? idleTimeout = null)
+    /// <param name="idleTimeout">The tcp_proxy's idle_timeout; null leaves kubegate's default (1 h), zero disables it.</param>
+    /// <param name="keepalive">The cluster's upstream_connection_options.tcp_keepalive (seconds: time, interval; probes); null sets none.</param>
+    public static async Task<FaultBed> StartAsync(ITestOutputHelper output, TimeSpan? idleTimeout = null, (int Time, int Interval, int Probes)? keepalive = null)
     {
         var id = Interlocked.Increment(ref _beds);
         var prefix = FormattableString.Invariant($"kgf-{Environment.ProcessId}-{id}");
@@ -93,7 +94,7 @@ internal sealed class FaultBed : IAsyncDisposable
             bed._apiservers.Add(await ApiServerNode.CreateAsync("apiserver-b", prefix + "-b", bed._gateway, "vb", 2, bed._directory));
             await Task.WhenAll(bed._apiservers.Select(a => a.StartAsync()));
 
-            File.WriteAllText(Path.Combine(bed._directory, "envoy.yaml"), bed.Config(idleTimeout));
+            File.WriteAllText(Path.Combine(bed._directory, "envoy.yaml"), bed.Config(idleTimeout, keepalive));
             using var notify = NotifySocket.InDirectory(bed._directory);
             bed._kubegate = KubegateProcess.StartExecutable(
                 KubegateProcess.ExecutablePath,
@@ -343,11 +344,14 @@ internal sealed class FaultBed : IAsyncDisposable
         }
     }
 
-    private string Config(TimeSpan? idleTimeout)
+    private string Config(TimeSpan? idleTimeout, (int Time, int Interval, int Probes)? keepalive)
     {
         static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s";
         // Spliced into the YAML below at the indentation of their parents' fields.
         var idle = idleTimeout is { } value ? "\n          idle_timeout: " + Seconds(value) : string.Empty;
+        var tcpKeepalive = keepalive is { } k
+            ? $"\n    upstream_connection_options:\n      tcp_keepalive: {{keepalive_time: {k.Time}, keepalive_interval: {k.Interval}, keepalive_probes: {k.Probes}}}"
+            : string.Empty;
         var endpoints = string.Concat(_apiservers.Select(a =>
             $"\n        - endpoint:\n            address: {{socket_address: {{address: {a.Address}, port_value: {ApiServerNode.EchoPort}}}}}" +
             $"\n            health_check_config: {{port_value: {ApiServerNode.HealthPort}}}"));
@@ -379,7 +383,7 @@ internal sealed class FaultBed : IAsyncDisposable
               - name: c
                 type: STATIC
                 connect_timeout: {{{Seconds(ConnectTimeout)}}}
-                lb_policy: ROUND_ROBIN
+                lb_policy: ROUND_ROBIN{{{tcpKeepalive}}}
                 load_assignment:
                   cluster_name: c
                   endpoints:

@@ -14,11 +14,14 @@ internal sealed record FaultScenario(string Name, Func<FaultBed, Task> Inject, F
     /// <summary>A's streams must end (kubegate passes on the reset or the dead peer's end) while the fault is on.</summary>
     public bool StreamsToFaultyHostEnd { get; init; }
 
+    /// <summary>Each of A's streams ends with a reset, as A's side sent one (kubegate turns a reset into a reset).</summary>
+    public bool StreamsToFaultyHostReset { get; init; }
+
     /// <summary>A 1 MiB echo through A runs while the fault is on and must come back whole (a slow host, not a dead one).</summary>
     public bool BulkThroughFaultyHost { get; init; }
 
-    /// <summary>A connection to A, idle after one exchange when the fault starts (a watch): kubegate's idle timeout must end it.</summary>
-    public bool IdleConnectionToFaultyHost { get; init; }
+    /// <summary>A connection to A, idle after one exchange when the fault starts (a watch), and how kubegate must end it.</summary>
+    public IdleConnectionExpectation? IdleConnection { get; init; }
 
     /// <summary>Checksummed streams to A from before the fault (B always gets two).</summary>
     public int StreamsToFaultyHost { get; init; } = 2;

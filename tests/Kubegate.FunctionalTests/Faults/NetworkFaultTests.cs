@@ -50,6 +50,7 @@ public sealed class NetworkFaultTests(ITestOutputHelper output)
             RequestExpectation.ConnectsFailAndRetry)
         {
             StreamsToFaultyHostEnd = true,
+            StreamsToFaultyHostReset = true,
         });
 
     /// <summary>
@@ -78,14 +79,15 @@ public sealed class NetworkFaultTests(ITestOutputHelper output)
     /// <summary>
     /// A's replies capped at 4 Mbit/s (tc tbf on A's side of the link): /readyz is a few hundred bytes, so the host is
     /// slow, not dead, and must stay in the balancer; a 1 MiB echo through it comes back whole (backpressure through
-    /// kubegate), and nothing else slows down.
+    /// kubegate, about 2 s at the cap). The tbf queue holds at most 100 ms of replies (beyond it the kernel drops and
+    /// TCP resends), so a /readyz answer queued behind the bulk stays well inside the 0.5 s check timeout.
     /// </summary>
     [NetworkFaultFact]
     public Task BandwidthCap_TcTbf4Mbit_NotEjectedBulkThroughItIntactNoFailedRequestsNoLeaks() => RunAsync(
         nameof(BandwidthCap_TcTbf4Mbit_NotEjectedBulkThroughItIntactNoFailedRequestsNoLeaks),
         new FaultScenario(
             "bandwidth cap 4 Mbit/s (tc tbf)",
-            bed => bed.A.Namespace.TcAsync("qdisc", "add", "dev", ApiServerNode.Interface, "root", "tbf", "rate", "4mbit", "burst", "32kb", "latency", "400ms"),
+            bed => bed.A.Namespace.TcAsync("qdisc", "add", "dev", ApiServerNode.Interface, "root", "tbf", "rate", "4mbit", "burst", "32kb", "latency", "100ms"),
             bed => bed.A.Namespace.TcAsync("qdisc", "del", "dev", ApiServerNode.Interface, "root"),
             RequestExpectation.Unaffected,
             Ejected: false)
@@ -130,20 +132,36 @@ public sealed class NetworkFaultTests(ITestOutputHelper output)
 
     /// <summary>
     /// The peer vanishes (everything to and from A dropped) while a watch-like connection to it sits idle: no FIN, no
-    /// reset ever comes. kubegate's idle_timeout (2 s here; no tcp_keepalive configured) must end it, with a FIN to
-    /// the client, and free it; the access log says <c>tcp_session_idle_timeout</c>.
+    /// reset ever comes. With idle_timeout 2 s and no tcp_keepalive, the idle timeout must end it, with a FIN to the
+    /// client, and free it; the access log says <c>tcp_session_idle_timeout</c>.
     /// </summary>
     [NetworkFaultFact]
-    public Task FinNeverArrives_PeerVanishesUnderIdleConnection_IdleTimeoutClosesItNoLeaks() => RunAsync(
-        nameof(FinNeverArrives_PeerVanishesUnderIdleConnection_IdleTimeoutClosesItNoLeaks),
-        new FaultScenario("FIN never arrives (peer vanishes)", bed => DropEverythingAsync(bed.A), bed => RemoveTableAsync(bed.A), RequestExpectation.ConnectsFailAndRetry)
+    public Task FinNeverArrives_PeerVanishesUnderIdleConnection_IdleTimeoutEndsItWithFinNoLeaks() => RunAsync(
+        nameof(FinNeverArrives_PeerVanishesUnderIdleConnection_IdleTimeoutEndsItWithFinNoLeaks),
+        new FaultScenario("FIN never arrives, idle_timeout 2 s", bed => DropEverythingAsync(bed.A), bed => RemoveTableAsync(bed.A), RequestExpectation.ConnectsFailAndRetry)
         {
-            IdleConnectionToFaultyHost = true,
+            IdleConnection = new IdleConnectionExpectation(TimeSpan.FromSeconds(2), "FIN", "tcp_session_idle_timeout", IdleTimeouts: 1),
 
-            // Streams to A would stall and hit the same idle timeout; the idle connection is the one under test.
+            // Streams to A would stall and hit the same timeout; the idle connection is the one under test.
             StreamsToFaultyHost = 0,
         },
         idleTimeout: TimeSpan.FromSeconds(2));
+
+    /// <summary>
+    /// As above with the idle timeout off and the shipped example's tcp_keepalive, shortened to 1 s idle, 1 s between
+    /// 2 probes: the kernel declares the silent peer dead after 1 + 2 × 1 = 3 s (ETIMEDOUT on the upstream socket), and
+    /// kubegate passes that on as a reset to the client and frees the connection.
+    /// </summary>
+    [NetworkFaultFact]
+    public Task FinNeverArrives_PeerVanishesUnderIdleConnection_TcpKeepaliveEndsItWithResetNoLeaks() => RunAsync(
+        nameof(FinNeverArrives_PeerVanishesUnderIdleConnection_TcpKeepaliveEndsItWithResetNoLeaks),
+        new FaultScenario("FIN never arrives, tcp_keepalive 1 s + 2 x 1 s", bed => DropEverythingAsync(bed.A), bed => RemoveTableAsync(bed.A), RequestExpectation.ConnectsFailAndRetry)
+        {
+            IdleConnection = new IdleConnectionExpectation(TimeSpan.FromSeconds(3), "reset (ConnectionReset)", "-", IdleTimeouts: 0),
+            StreamsToFaultyHost = 0,
+        },
+        idleTimeout: TimeSpan.Zero,
+        keepalive: (Time: 1, Interval: 1, Probes: 2));
 
     private static Task DropEverythingAsync(ApiServerNode node) => node.Namespace.NftAsync($$"""
         table inet {{FaultTable}} {
@@ -154,10 +172,10 @@ public sealed class NetworkFaultTests(ITestOutputHelper output)
 
     private static Task RemoveTableAsync(ApiServerNode node) => node.Namespace.NftCommandAsync("delete", "table", "inet", FaultTable);
 
-    private async Task RunAsync(string test, FaultScenario fault, TimeSpan? idleTimeout = null)
+    private async Task RunAsync(string test, FaultScenario fault, TimeSpan? idleTimeout = null, (int Time, int Interval, int Probes)? keepalive = null)
     {
         var total = Stopwatch.StartNew();
-        await using var bed = await FaultBed.StartAsync(output, idleTimeout);
+        await using var bed = await FaultBed.StartAsync(output, idleTimeout, keepalive);
         var faulty = bed.A;
         var healthy = bed.B;
         var baselineSockets = bed.SocketDescriptors();
@@ -168,7 +186,7 @@ public sealed class NetworkFaultTests(ITestOutputHelper output)
         {
             await using var streams = await FaultStreams.StartAsync(bed, fault.StreamsToFaultyHost, onB: 2);
             using var bulk = fault.BulkThroughFaultyHost ? await bed.ConnectToAsync(faulty) : null;
-            using var idle = fault.IdleConnectionToFaultyHost ? await bed.ConnectToAsync(faulty) : null;
+            using var idle = fault.IdleConnection is not null ? await bed.ConnectToAsync(faulty) : null;
             var idleLastByte = idle is null ? default : await ExchangeAsync(idle);
 
             var before = await bed.HostAsync(faulty);
@@ -232,7 +250,9 @@ public sealed class NetworkFaultTests(ITestOutputHelper output)
             // ---- figures ----
             var failed = outcomes.Where(o => o.Failed).ToList();
             var establishedToFaulty = after.Established - before.Established;
-            var failedAfterEjection = ejectedAt is { } e ? failed.Count(o => o.Started > e) : 0;
+            // 100 ms after the flag: the event's timestamp has millisecond resolution, and a request needs a moment from
+            // its start to kubegate's pick. That no pick after the flag went to A is asserted on A's cx_total.
+            var failedAfterEjection = ejectedAt is { } e ? failed.Count(o => o.Started > e + TimeSpan.FromMilliseconds(100)) : 0;
             foreach (var reason in failed.GroupBy(o => o.Error))
             {
                 bed.Log($"{reason.Count()} failed requests: {reason.Key}");
@@ -243,7 +263,7 @@ public sealed class NetworkFaultTests(ITestOutputHelper output)
                 : $"not ejected (expected), {after.CxTotal - before.CxTotal} new connections during the fault";
             if (idleResult is { } idleClosed)
             {
-                detectionText += string.Create(CultureInfo.InvariantCulture, $"; idle connection ended by idle_timeout {(idleClosed.At - idleLastByte).TotalSeconds:0.00} s after its last byte ({idleClosed.How})");
+                detectionText += string.Create(CultureInfo.InvariantCulture, $"; the idle connection to {faulty.Name} ended {(idleClosed.At - idleLastByte).TotalSeconds:0.00} s after its last byte ({idleClosed.How})");
             }
 
             var requestsText = $"{failed.Count} failed of {outcomes.Count} ({establishedToFaulty} connected to {faulty.Name})";
@@ -293,19 +313,28 @@ public sealed class NetworkFaultTests(ITestOutputHelper output)
                     break;
             }
 
+            if (fault.StreamsToFaultyHostReset)
+            {
+                Assert.All(streams.On(faulty), s => Assert.Contains("reset", s.Failure ?? "a clean end", StringComparison.OrdinalIgnoreCase));
+            }
+
             if (bulkResult is { } bulkDone)
             {
                 Assert.True(bulkDone.Intact, $"the 1 MiB echo through {faulty.Name} came back {bulkDone.Length} bytes, hash equal: {bulkDone.Intact}");
             }
 
-            if (idleResult is { } ended)
+            if (fault.IdleConnection is { } expected && idleResult is { } ended)
             {
-                Assert.Equal("FIN", ended.How);
-                var quiet = ended.At - idleLastByte;
-                Assert.InRange(quiet, idleTimeout!.Value - TimeSpan.FromMilliseconds(50), idleTimeout.Value + FaultBed.Margin);
-                Assert.Equal(1, await bed.StatAsync("tcp.l.idle_timeout"));
-                var line = File.ReadLines(bed.AccessLogPath).Single(l => l.Contains("tcp_session_idle_timeout", StringComparison.Ordinal));
-                Assert.StartsWith($"{faulty.HostName} - tcp_session_idle_timeout ", line, StringComparison.Ordinal);
+                Assert.Equal(expected.ClientSees, ended.How);
+                Assert.InRange(ended.At - idleLastByte, expected.After - TimeSpan.FromMilliseconds(50), expected.After + FaultBed.Margin);
+                Assert.Equal(expected.IdleTimeouts, await bed.StatAsync("tcp.l.idle_timeout"));
+
+                // The only connection to A that carried bytes: requests never connected to it and it had no streams (the
+                // set-up's connections that reached the wrong host closed at once, 0 bytes each way).
+                var line = Assert.Single(File.ReadLines(bed.AccessLogPath), l => l.StartsWith(faulty.HostName + " ", StringComparison.Ordinal) && !l.EndsWith(" 0 0", StringComparison.Ordinal));
+                bed.Log("access log: " + line);
+                Assert.StartsWith($"{faulty.HostName} - {expected.TerminationDetails} ", line, StringComparison.Ordinal);
+                Assert.EndsWith(" 5 5", line, StringComparison.Ordinal);
             }
         }
         finally
