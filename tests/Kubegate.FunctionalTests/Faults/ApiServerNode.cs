@@ -88,12 +88,25 @@ internal sealed class ApiServerNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is not null)
+        try
         {
-            // SIGKILL ends a SIGSTOPped process too.
-            await _process.DisposeAsync();
+            if (_process is not null)
+            {
+                // SIGKILL ends a SIGSTOPped process too.
+                await _process.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            }
         }
-
-        await Namespace.DisposeAsync();
+        finally
+        {
+            try
+            {
+                // Deleting either end of a veth pair deletes both.
+                await Namespace.IpAsync("link", "delete", Interface);
+            }
+            finally
+            {
+                await Namespace.DisposeAsync();
+            }
+        }
     }
 }

@@ -305,20 +305,34 @@ internal sealed class FaultBed : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Processes first (each by its PID), so that nothing holds the namespaces, then the links and namespaces.
-        if (_kubegate is not null)
+        // Every step runs even when one before it failed; the first failure is rethrown at the end.
+        var failures = new List<Exception>();
+        async Task StepAsync(Func<Task> step)
         {
-            await _kubegate.DisposeAsync();
-            _output.WriteLine("kubegate output:\n" + Tail(_kubegate.StandardOutput + _kubegate.StandardError, 40));
+            try
+            {
+                await step().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (Exception ex)
+            {
+                failures.Add(ex);
+            }
+        }
+
+        if (_kubegate is { } kubegate)
+        {
+            await StepAsync(() => kubegate.DisposeAsync().AsTask());
+            _output.WriteLine("kubegate output:\n" + Tail(kubegate.StandardOutput + kubegate.StandardError, 40));
         }
 
         foreach (var apiserver in _apiservers)
         {
-            await apiserver.DisposeAsync();
+            await StepAsync(() => apiserver.DisposeAsync().AsTask());
         }
 
-        if (_gateway is not null)
+        if (_gateway is { } gateway)
         {
-            await _gateway.DisposeAsync();
+            await StepAsync(() => gateway.DisposeAsync().AsTask());
         }
 
         try
@@ -327,6 +341,11 @@ internal sealed class FaultBed : IAsyncDisposable
         }
         catch (IOException)
         {
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new AggregateException("cleaning up the fault bed", failures);
         }
     }
 

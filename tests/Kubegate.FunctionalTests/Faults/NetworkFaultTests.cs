@@ -196,7 +196,7 @@ public sealed class NetworkFaultTests(ITestOutputHelper output)
             bed.Log($"{fault.Name}: injected");
             var idleEnd = idle is null ? null : WaitForEndAsync(idle);
             var bulkRun = bulk is null ? null : BulkEchoAsync(bulk);
-            var load = RequestLoad.Start(bed, RequestPace, RequestTimeout, MaxRequests);
+            await using var load = RequestLoad.Start(bed, RequestPace, RequestTimeout, MaxRequests);
 
             // ---- detection ----
             TimeSpan? detection = null;

@@ -9,7 +9,7 @@ namespace Kubegate.FunctionalTests.Faults;
 /// expecting exactly those bytes back and then a clean end. A request that errs or takes longer than its timeout
 /// failed. Bounded in count and in time; <see cref="StopAsync"/> waits for every request started.
 /// </summary>
-internal sealed class RequestLoad
+internal sealed class RequestLoad : IAsyncDisposable
 {
     private const int RequestBytes = 1024;
     private readonly FaultBed _bed;
@@ -66,6 +66,23 @@ internal sealed class RequestLoad
         }
 
         return await Task.WhenAll(requests).WaitAsync(_timeout + TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Stops the load if the test ended early (a failed assertion): no request outlives the bed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await StopAsync();
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        _stop.Dispose();
     }
 
     private async Task LoopAsync(TimeSpan pace, int maxRequests)
@@ -131,6 +148,10 @@ internal sealed class RequestLoad
         catch (SocketException ex)
         {
             return new RequestOutcome(started, ex.SocketErrorCode.ToString());
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException or TimeoutException)
+        {
+            return new RequestOutcome(started, $"{ex.GetType().Name}: {ex.Message}");
         }
         finally
         {
