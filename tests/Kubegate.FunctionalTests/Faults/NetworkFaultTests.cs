@@ -244,7 +244,10 @@ public sealed class NetworkFaultTests(ITestOutputHelper output)
                 bed.Log($"stream to {faulty.Name}: {stream.Bytes} bytes verified, then {stream.Failure ?? "a clean end"}");
             }
 
+            // Every client closes (the idle connection and the bulk one were already ended by kubegate or the echo).
             await streams.DisposeAsync();
+            bulk?.Dispose();
+            idle?.Dispose();
             var leaks = await bed.WaitForNoLeaksAsync(baselineSockets, TimeSpan.FromSeconds(20));
 
             // ---- figures ----
@@ -259,7 +262,7 @@ public sealed class NetworkFaultTests(ITestOutputHelper output)
             }
 
             var detectionText = detection is { } d
-                ? string.Create(CultureInfo.InvariantCulture, $"ejected in {d.TotalSeconds:0.00} s (bound {FaultBed.DetectionBound(fault.ExtraChecks).TotalSeconds:0.0} s), then 0 new connections")
+                ? string.Create(CultureInfo.InvariantCulture, $"ejected in {d.TotalSeconds:0.00} s (bound {FaultBed.DetectionBound(fault.ExtraChecks).TotalSeconds:0.0} s), then {after.CxTotal - atEjection.CxTotal} new connections")
                 : $"not ejected (expected), {after.CxTotal - before.CxTotal} new connections during the fault";
             if (idleResult is { } idleClosed)
             {
