@@ -1,21 +1,29 @@
 // kubegate-test-apiserver: one or more FakeApiServer instances as a process, for `make demo` (scripts/demo.sh) and
-// for tests that need an apiserver they can kill. See Usage below.
+// for tests that need an apiserver they can stop or kill (the network fault tests run it inside a network namespace).
+// See Usage below.
 using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.Testing;
 using Microsoft.AspNetCore.Connections;
 
 const string Usage = """
     usage: kubegate-test-apiserver --dir <dir> --instance <name>=<port> [--instance ...] [--kubeconfig <name>=<serverUrl> ...]
+                                   [--address <ip>] [--echo <port>]
 
     Creates a CA in <dir>, or reuses the one an earlier process wrote there (ca.crt, ca.key, server.crt/.key, demo-admin.crt/.key for CN=demo-admin, O=system:masters),
-    starts one fake kube-apiserver per --instance on https://127.0.0.1:<port> (HTTP/1.1 + HTTP/2, client certificates
-    checked against ca.crt), writes <dir>/kubeconfig-<name> per --kubeconfig (user demo-admin, server <serverUrl>),
-    prints "ready" once every instance listens and then one line per request: instance method path status subject.
+    starts one fake kube-apiserver per --instance on https://<address>:<port> (address 127.0.0.1 unless --address;
+    HTTP/1.1 + HTTP/2, client certificates checked against ca.crt), with --echo also a plain TCP echo server on
+    <address>:<port> in the same process (a byte stream that stops or dies with the apiserver), writes
+    <dir>/kubeconfig-<name> per --kubeconfig (user demo-admin, server <serverUrl>), prints "ready" once everything
+    listens and then one line per request: instance method path status subject.
     SIGINT/SIGTERM stop the servers and exit 0; a busy port exits 1.
     """;
 
 string? dir = null;
+var address = IPAddress.Loopback;
+int? echoPort = null;
 var instances = new List<(string Name, int Port)>();
 var kubeconfigs = new List<(string Name, string Server)>();
 for (var i = 0; i < args.Length; i++)
@@ -27,7 +35,7 @@ for (var i = 0; i < args.Length; i++)
         return 0;
     }
 
-    if (i + 1 >= args.Length || arg is not ("--dir" or "--instance" or "--kubeconfig"))
+    if (i + 1 >= args.Length || arg is not ("--dir" or "--instance" or "--kubeconfig" or "--address" or "--echo"))
     {
         return Fail($"unexpected argument '{arg}'");
     }
@@ -53,6 +61,22 @@ for (var i = 0; i < args.Length; i++)
             }
 
             kubeconfigs.Add((cluster, server));
+            break;
+        case "--address":
+            if (!IPAddress.TryParse(value, out var parsed))
+            {
+                return Fail($"--address expects an IP address, got '{value}'");
+            }
+
+            address = parsed;
+            break;
+        case "--echo":
+            if (!int.TryParse(value, out var echo) || echo is < 1 or > 65535)
+            {
+                return Fail($"--echo expects a port from 1 to 65535, got '{value}'");
+            }
+
+            echoPort = echo;
             break;
     }
 }
@@ -92,6 +116,7 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
 var servers = new List<FakeApiServer>();
+TcpEchoServer? echoServer = null;
 var exitCode = 0;
 try
 {
@@ -103,7 +128,7 @@ try
             server = await FakeApiServer.StartAsync(new FakeApiServerOptions
             {
                 Name = name,
-                Address = IPAddress.Loopback,
+                Address = address,
                 Port = port,
                 ServerCertificate = ca.ServerCertificate,
                 ClientCertificateAuthority = ca.Certificate,
@@ -112,7 +137,7 @@ try
         catch (Exception e) when (e is AddressInUseException || e.InnerException is AddressInUseException)
         {
             // Kestrel wraps it: IOException "Failed to bind to address ...", inner AddressInUseException.
-            exitCode = Fail($"port {port} on 127.0.0.1 (instance {name}) is already in use; stop whatever listens there (ss -ltnp 'sport = :{port}') and retry", showUsage: false);
+            exitCode = Fail($"port {port} on {address} (instance {name}) is already in use; stop whatever listens there (ss -ltnp 'sport = :{port}') and retry", showUsage: false);
             return exitCode;
         }
 
@@ -121,12 +146,32 @@ try
         Console.WriteLine($"{name} listening on https://{server.EndPoint}");
     }
 
+    if (echoPort is { } echoPortValue)
+    {
+        try
+        {
+            echoServer = new TcpEchoServer(new IPEndPoint(address, echoPortValue));
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            exitCode = Fail($"echo port {echoPortValue} on {address} is already in use", showUsage: false);
+            return exitCode;
+        }
+
+        Console.WriteLine($"echo listening on {echoServer.EndPoint}");
+    }
+
     Console.WriteLine("ready");
     await stop.Task;
     Console.WriteLine("stopping");
 }
 finally
 {
+    if (echoServer is not null)
+    {
+        await echoServer.DisposeAsync();
+    }
+
     await Task.WhenAll(servers.Select(server => server.DisposeAsync().AsTask()));
 }
 

@@ -6,7 +6,8 @@ namespace Kubegate.FunctionalTests.Infrastructure;
 
 /// <summary>
 /// Runs the real kubegate executable (built next to the tests) as a child process, capturing its output, and
-/// stops only that process, by its PID.
+/// stops only that process, by its PID. <see cref="StartExecutable"/> runs another test program the same way
+/// (kubegate-test-apiserver), and either can run inside a network namespace.
 /// </summary>
 internal sealed class KubegateProcess : IAsyncDisposable
 {
@@ -14,6 +15,7 @@ internal sealed class KubegateProcess : IAsyncDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _output = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private KubegateProcess(Process process)
     {
@@ -83,19 +85,36 @@ internal sealed class KubegateProcess : IAsyncDisposable
     /// <paramref name="fileLimit"/> (through util-linux's prlimit, which execs kubegate: the PID stays kubegate's).
     /// </summary>
     public static KubegateProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, int? fileLimit, params string[] args) =>
-        Start(workingDirectory, environment, fileLimit, ignoredSignals: [], args);
+        StartExecutable(ExecutablePath, workingDirectory, environment, fileLimit, networkNamespace: null, args);
 
     /// <summary>
     /// As above, and with the named signals (HUP, INT, ...) ignored when kubegate starts, as under <c>nohup</c> or as
     /// a shell script's background job: a shell sets them to ignored and execs the rest, so the PID stays kubegate's.
     /// </summary>
-    public static KubegateProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, int? fileLimit, IReadOnlyList<string> ignoredSignals, params string[] args)
+    public static KubegateProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, int? fileLimit, IReadOnlyList<string> ignoredSignals, params string[] args) =>
+        Launch(ExecutablePath, workingDirectory, environment, fileLimit, networkNamespace: null, ignoredSignals, args);
+
+    /// <summary>
+    /// Starts <paramref name="executable"/> (kubegate or another program built next to the tests), optionally with
+    /// RLIMIT_NOFILE set (util-linux's prlimit) and inside the network namespace <paramref name="networkNamespace"/>
+    /// (iproute2's <c>ip netns exec</c>). Both exec the program instead of forking, so <see cref="Id"/> is the
+    /// program's own PID and signals reach it directly.
+    /// </summary>
+    public static KubegateProcess StartExecutable(string executable, string workingDirectory, IReadOnlyDictionary<string, string> environment, int? fileLimit, string? networkNamespace, params string[] args) =>
+        Launch(executable, workingDirectory, environment, fileLimit, networkNamespace, ignoredSignals: [], args);
+
+    private static KubegateProcess Launch(string executable, string workingDirectory, IReadOnlyDictionary<string, string> environment, int? fileLimit, string? networkNamespace, IReadOnlyList<string> ignoredSignals, string[] args)
     {
-        // Each wrapper execs the next: sh (trap '' = ignore, kept across exec) -> prlimit -> kubegate.
+        // Each wrapper execs the next: sh (trap '' = ignore, kept across exec) -> ip netns exec -> prlimit -> program.
         var command = new List<string>();
         if (ignoredSignals.Count > 0)
         {
             command.AddRange(["/bin/sh", "-c", $"trap '' {string.Join(' ', ignoredSignals)}; exec \"$@\"", "sh"]);
+        }
+
+        if (networkNamespace is not null)
+        {
+            command.AddRange(["ip", "netns", "exec", networkNamespace]);
         }
 
         if (fileLimit is { } limit)
@@ -103,7 +122,8 @@ internal sealed class KubegateProcess : IAsyncDisposable
             command.AddRange(["prlimit", FormattableString.Invariant($"--nofile={limit}:{limit}"), "--"]);
         }
 
-        command.Add(ExecutablePath);
+        command.Add(executable);
+        command.AddRange(args);
         var info = new ProcessStartInfo(command[0])
         {
             WorkingDirectory = workingDirectory,
@@ -111,12 +131,7 @@ internal sealed class KubegateProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var part in command.Skip(1))
-        {
-            info.ArgumentList.Add(part);
-        }
-
-        foreach (var arg in args)
+        foreach (var arg in command.Skip(1))
         {
             info.ArgumentList.Add(arg);
         }
@@ -161,6 +176,33 @@ internal sealed class KubegateProcess : IAsyncDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>Waits until a line of standard output satisfies <paramref name="match"/> (re-checked at every new line); fails early if the process exits.</summary>
+    public async Task WaitForOutputAsync(Func<string, bool> match, TimeSpan timeout, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(match))] string what = "")
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            Task changed;
+            lock (_stdout)
+            {
+                changed = _output.Task;
+            }
+
+            if (StandardOutput.Split('\n').Any(line => match(line.TrimEnd('\r'))))
+            {
+                return;
+            }
+
+            var remaining = timeout - deadline.Elapsed;
+            if (_exited.Task.IsCompleted || remaining <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"no output line matching '{what}' within {timeout.TotalSeconds} s (exited: {_exited.Task.IsCompleted}).\n--- stdout ---\n{StandardOutput}\n--- stderr ---\n{StandardError}");
+            }
+
+            await Task.WhenAny(changed, _exited.Task, Task.Delay(remaining));
+        }
+    }
+
     public async Task WaitForExitAsync()
     {
         await Exited.DefaultTimeout();
@@ -177,6 +219,11 @@ internal sealed class KubegateProcess : IAsyncDisposable
         lock (builder)
         {
             builder.AppendLine(line);
+            if (builder == _stdout)
+            {
+                _output.TrySetResult();
+                _output = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
         }
     }
 

@@ -3,7 +3,10 @@ using System.Net.Sockets;
 
 namespace Kubegate.FunctionalTests.Infrastructure;
 
-/// <summary>A loopback TCP server that echoes every byte and half-closes when its client does.</summary>
+/// <summary>
+/// A TCP server that echoes every byte and half-closes when its client does: on a loopback port of its own by
+/// default. Also compiled into kubegate-test-apiserver (its <c>--echo</c>), bound to the address given there.
+/// </summary>
 internal sealed class TcpEchoServer : IAsyncDisposable
 {
     private readonly Socket _listener;
@@ -12,9 +15,14 @@ internal sealed class TcpEchoServer : IAsyncDisposable
     private int _accepted;
 
     public TcpEchoServer()
+        : this(new IPEndPoint(IPAddress.Loopback, 0))
     {
-        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+    }
+
+    public TcpEchoServer(IPEndPoint endPoint)
+    {
+        _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(endPoint);
         _listener.Listen(1024);
         EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         _loop = AcceptLoopAsync();

@@ -3,12 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 
-namespace Kubegate.FunctionalTests.Reload;
+namespace Kubegate.FunctionalTests.Infrastructure;
 
 /// <summary>
 /// One long-lived connection through kubegate to an echo server that sends numbered, SHA-256-checksummed chunks and
 /// checks every byte that comes back: the chunk must equal what was sent (position, length, content) and its
-/// checksum must hold. Paced by a timer so a hundred of them leave the 2-core machine room for the reloads.
+/// checksum must hold. Paced by a timer so a hundred of them leave the 2-core machine room for the reloads (or for
+/// the fault injection and health checks of the network fault tests).
 /// </summary>
 internal sealed class ChecksummedStream : IAsyncDisposable
 {
@@ -42,6 +43,12 @@ internal sealed class ChecksummedStream : IAsyncDisposable
         return new ChecksummedStream(socket, id);
     }
 
+    /// <summary>A stream over a socket the caller connected (e.g. one made inside a network namespace); it owns the socket.</summary>
+    public static ChecksummedStream Over(Socket socket, int id) => new(socket, id);
+
+    /// <summary>True when bytes came back different from what was sent, or more than was sent (not a reset, EOF or timeout).</summary>
+    public bool Corrupted { get; private set; }
+
     /// <summary>Streams until <paramref name="stop"/>, then half-closes and expects a clean end from the far side.</summary>
     public async Task RunAsync(TimeSpan pace, CancellationToken stop)
     {
@@ -57,6 +64,7 @@ internal sealed class ChecksummedStream : IAsyncDisposable
                 await ReceiveExactlyAsync(receive.AsMemory(0, length));
                 if (!receive.AsSpan(0, length).SequenceEqual(send.AsSpan(0, length)) || !Verify(receive.AsSpan(0, length)))
                 {
+                    Corrupted = true;
                     Failure = $"stream {_id}: chunk {sequence} came back corrupted";
                     return;
                 }
@@ -77,6 +85,7 @@ internal sealed class ChecksummedStream : IAsyncDisposable
             var n = await _socket.ReceiveAsync(receive.AsMemory()).AsTask().WaitAsync(TimeSpan.FromSeconds(15));
             if (n != 0)
             {
+                Corrupted = true;
                 Failure = $"stream {_id}: {n} unexpected bytes after the last chunk";
             }
         }

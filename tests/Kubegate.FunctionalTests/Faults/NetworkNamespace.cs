@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using Kubegate.FunctionalTests.Operations;
+using Kubegate.Testing;
+
+namespace Kubegate.FunctionalTests.Faults;
+
+/// <summary>
+/// A network namespace this test process created (<c>ip netns add</c>), with its loopback up, and a way to make
+/// sockets that live in it (<see cref="ConnectAsync"/>). Disposing deletes the namespace; its interfaces, addresses,
+/// nft tables and qdiscs go with it once no process or socket holds it any more.
+/// </summary>
+internal sealed class NetworkNamespace : IAsyncDisposable
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(20);
+    private readonly NamespaceSocketFactory _sockets;
+
+    private NetworkNamespace(string name)
+    {
+        Name = name;
+        _sockets = new NamespaceSocketFactory(name);
+    }
+
+    public string Name { get; }
+
+    public static async Task<NetworkNamespace> CreateAsync(string name)
+    {
+        await RunAsync("ip", "netns", "add", name);
+        var created = new NetworkNamespace(name);
+        try
+        {
+            await created.IpAsync("link", "set", "lo", "up");
+            return created;
+        }
+        catch
+        {
+            await created.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary><c>ip -n NAME ARGS</c>: configures this namespace's links, addresses and routes.</summary>
+    public Task IpAsync(params string[] args) => RunAsync("ip", ["-n", Name, .. args]);
+
+    /// <summary><c>tc -n NAME ARGS</c>: this namespace's queueing disciplines.</summary>
+    public Task TcAsync(params string[] args) => RunAsync("tc", ["-n", Name, .. args]);
+
+    /// <summary>Loads an nft ruleset (nft's own syntax) into this namespace: <c>ip netns exec NAME nft -f FILE</c>.</summary>
+    public async Task NftAsync(string ruleset)
+    {
+        // nft has no namespace option, and reading the rules from a file keeps the command free of shell quoting.
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, ruleset);
+            await RunAsync("ip", "netns", "exec", Name, "nft", "-f", file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary><c>ip netns exec NAME nft ARGS</c> (e.g. deleting a table).</summary>
+    public Task NftCommandAsync(params string[] args) => RunAsync("ip", ["netns", "exec", Name, "nft", .. args]);
+
+    /// <summary>A TCP connection made from inside this namespace (the socket belongs to it for its whole life).</summary>
+    public async Task<Socket> ConnectAsync(IPEndPoint endPoint, TimeSpan timeout)
+    {
+        var socket = await _sockets.CreateAsync(endPoint.AddressFamily);
+        try
+        {
+            socket.NoDelay = true;
+            using var deadline = new CancellationTokenSource(timeout);
+            await socket.ConnectAsync(endPoint, deadline.Token);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _sockets.Dispose();
+        await RunAsync("ip", "netns", "delete", Name);
+    }
+
+    /// <summary>Runs a network tool to completion; a non-zero exit fails with its output.</summary>
+    public static async Task RunAsync(string tool, params string[] args)
+    {
+        var run = await ToolRun.RunAsync(tool, Path.GetTempPath(), args, CommandTimeout);
+        if (run.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{tool} {string.Join(' ', args)}: {run}");
+        }
+    }
+}
