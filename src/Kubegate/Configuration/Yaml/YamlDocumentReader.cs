@@ -56,16 +56,37 @@ internal static partial class YamlDocumentReader
         }
         catch (YamlException ex)
         {
-            return new DocumentParseResult(null, "invalid YAML: " + StripMarks(ex.Message), (int)ex.Start.Line);
+            return new DocumentParseResult(null, "invalid YAML: " + StripMarks(ex.Message), InFile((int)ex.Start.Line, text));
         }
         catch (InvalidDataException ex)
         {
-            return new DocumentParseResult(null, "invalid YAML: " + ex.Message, lastLine);
+            return new DocumentParseResult(null, "invalid YAML: " + ex.Message, InFile(lastLine, text));
         }
         catch (InvalidOperationException)
         {
+            lastLine = InFile(lastLine, text);
             return new DocumentParseResult(null, $"invalid YAML after line {lastLine}: the structure is malformed (check brackets, quotes and indentation)", lastLine);
         }
+    }
+
+    /// <summary>
+    /// Keeps an error's line inside the text: at the end of input YamlDotNet's scanner stands on the line after the
+    /// last one (an unclosed <c>[</c> in a one-line file was "line 2"), and a mark may be 0. Found by fuzzing.
+    /// </summary>
+    private static int InFile(int line, string text)
+    {
+        // Line breaks as YAML 1.1 counts them: \r\n once, \r, \n, NEL, LS and PS.
+        var last = 1;
+        for (var i = 0; i < text.Length && last < line; i++)
+        {
+            var c = text[i];
+            if (c is '\n' or '\u0085' or '\u2028' or '\u2029' || (c == '\r' && (i + 1 == text.Length || text[i + 1] != '\n')))
+            {
+                last++;
+            }
+        }
+
+        return Math.Clamp(line, 1, last);
     }
 
     private static ConfigNode ReadNode(IParser parser, Dictionary<string, ConfigNode> anchors, int depth, ref int lastLine)

@@ -276,7 +276,9 @@ public class BootstrapBinderTests
 
         var result = files.Load();
 
-        Assert.Equal("the bootstrap is empty", ProblemAssert.Error(result, string.Empty).Message);
+        var error = ProblemAssert.Error(result, string.Empty);
+        Assert.Equal("the bootstrap is empty", error.Message);
+        Assert.Equal(1, error.Line);
     }
 
     [Fact]

@@ -58,6 +58,18 @@ public class YamlDocumentReaderTests
         Assert.InRange(result.ErrorLine, 2, 4);
     }
 
+    [Theory]
+    [InlineData("[")]
+    [InlineData("a: [1")]
+    [InlineData("a: 1\nb: {c: [")]
+    public void Parse_UnclosedAtTheEndOfTheFile_ReportsALineOfTheFile(string text)
+    {
+        var result = YamlDocumentReader.Parse(text);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(text.Count(c => c == '\n') + 1, result.ErrorLine);
+    }
+
     [Fact]
     public void Parse_TwoDocuments_IsAnError()
     {
