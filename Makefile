@@ -58,7 +58,7 @@ test: ## Run every unit and functional test (real sockets, TLS and kubectl on 12
 FUZZ_TARGET  ?= all
 FUZZ_SECONDS ?= 60
 
-fuzz: ## Fuzz the config loader and the ClientHello parser with afl-fuzz (FUZZ_TARGET, FUZZ_SECONDS per target); keeps crashes in fuzz/corpus
+fuzz: ## Fuzz the config loader and the ClientHello parser under afl-fuzz (FUZZ_TARGET, FUZZ_SECONDS); crashes go to fuzz/corpus
 	cd $(ROOT) && FUZZ_TARGET='$(FUZZ_TARGET)' FUZZ_SECONDS='$(FUZZ_SECONDS)' DOTNET='$(DOTNET)' bash scripts/fuzz.sh
 
 bench: publish ## Build the single binary, then run the load benchmarks (bench/run.sh)

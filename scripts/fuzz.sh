@@ -72,9 +72,19 @@ for target in "${targets[@]}"; do
   # than afl's default limit allows. The target reads its input on stdin.
   settings=(AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 AFL_IGNORE_SEED_PROBLEMS=1
     AFL_HANG_TMOUT="$hang_ms" AFL_FORKSRV_INIT_TMOUT=60000 KUBEGATE_FUZZ_WORK="$dir/work")
-  [ -t 1 ] || settings+=(AFL_NO_UI=1)
-  env "${settings[@]}" nice -n "$nice_level" afl-fuzz -i "$dir/in" -o "$dir/findings" -t "$timeout_ms" -m none -V "$seconds" "${dictionary[@]}" \
-    -- "$dotnet" "$bin/Kubegate.Fuzz.dll" "$target" </dev/null || { echo "fuzz: afl-fuzz failed for $target" >&2; status=1; continue; }
+  # Without a terminal afl-fuzz prints a line per queue entry: that goes to a log, and its tail on failure.
+  log=/dev/stdout
+  if [ ! -t 1 ]; then
+    settings+=(AFL_NO_UI=1)
+    log=$dir/afl-fuzz.log
+  fi
+  if ! env "${settings[@]}" nice -n "$nice_level" afl-fuzz -i "$dir/in" -o "$dir/findings" -t "$timeout_ms" -m none -V "$seconds" \
+    "${dictionary[@]}" -- "$dotnet" "$bin/Kubegate.Fuzz.dll" "$target" </dev/null >"$log" 2>&1; then
+    [ "$log" = /dev/stdout ] || tail -n 30 "$log" >&2
+    echo "fuzz: afl-fuzz failed for $target" >&2
+    status=1
+    continue
+  fi
 
   stats=$dir/findings/default/fuzzer_stats
   stat_of() { awk -F' *: *' -v k="$1" '$1 == k {print $2}' "$stats"; }

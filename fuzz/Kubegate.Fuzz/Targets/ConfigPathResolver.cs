@@ -8,10 +8,11 @@ namespace Kubegate.Fuzzing;
 /// was reported for, so a check can insist that every error points at a real place.
 /// </summary>
 /// <remarks>
-/// Keys are written into paths as the file spells them and may themselves hold <c>.</c> or <c>[</c>, so a segment is
-/// matched against the keys that are there, and every key the path continues with is tried (longest first). A budget
-/// bounds that search on adversarial keys; past it the path counts as found, so the checker never hangs and never
-/// reports a failure it did not prove.
+/// Keys go into paths as the file spells them, and may be empty or hold <c>.</c> and <c>[</c> themselves
+/// (<c>filter_chains[0].[ilters</c>, <c>admin.address.</c>), so a path is matched against the keys that are there:
+/// every key the rest of the path starts with is tried, longest first. A step budget bounds that search on
+/// adversarial keys; past it the path counts as found, so the check never hangs and never claims a failure it did
+/// not prove.
 /// </remarks>
 internal static class ConfigPathResolver
 {
@@ -22,105 +23,85 @@ internal static class ConfigPathResolver
     public static ConfigPathResolution Resolve(ConfigNode? root, string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (path.Length == 0)
+        var budget = StepBudget;
+
+        // An empty document reads as an empty message (Envoy: an empty DiscoveryResponse), so its fields are absent.
+        return path.Length == 0 ? ConfigPathResolution.Found : Resolve(root ?? EmptyMessage, path, expectKey: false, ref budget);
+    }
+
+    /// <param name="node">Where the rest of the path starts.</param>
+    /// <param name="rest">The rest of the path.</param>
+    /// <param name="expectKey">True after a '.': a key follows, possibly the empty one.</param>
+    /// <param name="budget">Steps left.</param>
+    private static ConfigPathResolution Resolve(ConfigNode node, ReadOnlySpan<char> rest, bool expectKey, ref int budget)
+    {
+        if (--budget < 0)
         {
             return ConfigPathResolution.Found;
         }
 
-        var budget = StepBudget;
-        return Resolve(root, path, ref budget);
-    }
-
-    private static ConfigPathResolution Resolve(ConfigNode? node, ReadOnlySpan<char> rest, ref int budget)
-    {
-        // An empty document reads as an empty message (Envoy: an empty DiscoveryResponse), so its fields are absent.
-        node ??= EmptyMessage;
-        while (rest.Length > 0)
+        if (rest.Length == 0 && !expectKey)
         {
-            if (--budget < 0)
-            {
-                return ConfigPathResolution.Found;
-            }
+            return ConfigPathResolution.Found;
+        }
 
-            if (rest[0] == '[')
-            {
-                var close = rest.IndexOf(']');
-                if (close < 2
-                    || !int.TryParse(rest[1..close], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
-                    || node is not ConfigSequence sequence
-                    || index >= sequence.Items.Length)
-                {
-                    return ConfigPathResolution.Unresolved;
-                }
-
-                node = sequence.Items[index];
-                rest = rest[(close + 1)..];
-                if (rest.Length > 0)
-                {
-                    if (rest[0] == '.')
-                    {
-                        rest = rest[1..];
-                    }
-                    else if (rest[0] != '[')
-                    {
-                        return ConfigPathResolution.Unresolved;
-                    }
-                }
-
-                continue;
-            }
-
-            if (node is not ConfigMapping map)
+        if (node is ConfigSequence sequence)
+        {
+            var close = rest.IndexOf(']');
+            if (expectKey || rest.Length == 0 || rest[0] != '[' || close < 2
+                || !int.TryParse(rest[1..close], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                || index >= sequence.Items.Length)
             {
                 return ConfigPathResolution.Unresolved;
             }
 
-            // Every key the path continues with, longest first; the first that resolves the rest wins.
-            var candidates = new List<ConfigMappingEntry>();
-            foreach (var entry in map.Entries)
-            {
-                var key = entry.Key;
-                if (rest.StartsWith(key, StringComparison.Ordinal) && (rest.Length == key.Length || rest[key.Length] is '.' or '['))
-                {
-                    candidates.Add(entry);
-                }
-            }
-
-            candidates.Sort((a, b) => b.Key.Length.CompareTo(a.Key.Length));
-            var best = ConfigPathResolution.Unresolved;
-            foreach (var candidate in candidates)
-            {
-                var after = rest[candidate.Key.Length..];
-                if (after.Length > 0 && after[0] == '.')
-                {
-                    after = after[1..];
-                    if (after.Length == 0)
-                    {
-                        continue;
-                    }
-                }
-
-                var outcome = after.Length == 0 ? ConfigPathResolution.Found : Resolve(candidate.Value, after, ref budget);
-                if (outcome == ConfigPathResolution.Found)
-                {
-                    return outcome;
-                }
-
-                if (outcome == ConfigPathResolution.MissingField)
-                {
-                    best = outcome;
-                }
-            }
-
-            if (best != ConfigPathResolution.Unresolved)
-            {
-                return best;
-            }
-
-            // A required field the file leaves out is reported under its proto name: a plain name, last in the path.
-            return candidates.Count == 0 && rest.IndexOfAny('.', '[') < 0 ? ConfigPathResolution.MissingField : ConfigPathResolution.Unresolved;
+            return Continue(sequence.Items[index], rest[(close + 1)..], ref budget);
         }
 
-        return ConfigPathResolution.Found;
+        if (node is not ConfigMapping map)
+        {
+            return ConfigPathResolution.Unresolved;
+        }
+
+        var candidates = new List<ConfigMappingEntry>();
+        foreach (var entry in map.Entries)
+        {
+            var key = entry.Key;
+            if (rest.StartsWith(key, StringComparison.Ordinal) && (rest.Length == key.Length || rest[key.Length] is '.' or '['))
+            {
+                candidates.Add(entry);
+            }
+        }
+
+        candidates.Sort((a, b) => b.Key.Length.CompareTo(a.Key.Length));
+        var best = ConfigPathResolution.Unresolved;
+        foreach (var candidate in candidates)
+        {
+            var outcome = Continue(candidate.Value, rest[candidate.Key.Length..], ref budget);
+            if (outcome == ConfigPathResolution.Found)
+            {
+                return outcome;
+            }
+
+            if (outcome == ConfigPathResolution.MissingField)
+            {
+                best = outcome;
+            }
+        }
+
+        if (best != ConfigPathResolution.Unresolved)
+        {
+            return best;
+        }
+
+        // A required field the file leaves out is reported under its proto name: a plain name, last in the path.
+        return candidates.Count == 0 && rest.IndexOfAny('.', '[') < 0 ? ConfigPathResolution.MissingField : ConfigPathResolution.Unresolved;
     }
+
+    // After a key or an index: the end, a '.' and a key, or another '[index]'.
+    private static ConfigPathResolution Continue(ConfigNode node, ReadOnlySpan<char> after, ref int budget) =>
+        after.Length == 0 ? ConfigPathResolution.Found
+        : after[0] == '.' ? Resolve(node, after[1..], expectKey: true, ref budget)
+        : after[0] == '[' ? Resolve(node, after, expectKey: false, ref budget)
+        : ConfigPathResolution.Unresolved;
 }

@@ -122,8 +122,42 @@ public class AccessLogFormatPropertyTests
         {
             var record = new AccessLogRecord { UpstreamCluster = cluster };
 
-            var expected = string.IsNullOrEmpty(cluster) ? "-" : cluster[..Math.Min(max, cluster.Length)];
+            // The first N characters, one fewer when the N-th is the first half of a surrogate pair.
+            var cut = Math.Min(max, cluster?.Length ?? 0);
+            var expected = string.IsNullOrEmpty(cluster) ? "-"
+                : cut < cluster.Length && char.IsHighSurrogate(cluster[cut - 1]) ? cluster[..(cut - 1)]
+                : cluster[..cut];
             Assert.Equal(expected, Render($"%UPSTREAM_CLUSTER:{max}%", record));
+        }, iter: Iterations);
+    }
+
+    [Fact]
+    public void JsonFormat_MaxLength_AnyText_RendersValidJsonHoldingAPrefix()
+    {
+        Gen.Select(Text, Gen.Int[1, 30]).Sample((cluster, max) =>
+        {
+            var config = new AccessLogConfig
+            {
+                Name = "json",
+                TypeUrl = string.Empty,
+                JsonFormat = new EquatableDictionary<string>([KeyValuePair.Create("cluster", $"%UPSTREAM_CLUSTER:{max}%")]),
+            };
+            Assert.True(AccessLogFormat.TryCompile(config, out var format, out var error), error);
+            var output = new StringBuilder();
+
+            format!.Render(new AccessLogRecord { UpstreamCluster = cluster }, output);
+
+            using var json = JsonDocument.Parse(output.ToString());
+            var value = json.RootElement.GetProperty("cluster").GetString()!;
+            if (string.IsNullOrEmpty(cluster))
+            {
+                Assert.Equal("-", value);
+            }
+            else
+            {
+                Assert.StartsWith(value, cluster, StringComparison.Ordinal);
+                Assert.InRange(value.Length, Math.Min(max, cluster.Length) - 1, max);
+            }
         }, iter: Iterations);
     }
 

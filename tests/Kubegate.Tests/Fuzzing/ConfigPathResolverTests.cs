@@ -14,6 +14,8 @@ public class ConfigPathResolverTests
           health_checks:
           - timeout: 1s
           "odd.key[0]": {inner: 1}
+          "[weird": 1
+          "": {x: 1}
         - name: b
         """;
 
@@ -26,6 +28,9 @@ public class ConfigPathResolverTests
     [InlineData("resources[0].@type")]
     [InlineData("resources[0].health_checks[0].timeout")]
     [InlineData("resources[0].odd.key[0].inner")]
+    [InlineData("resources[0].[weird")]
+    [InlineData("resources[0].")]
+    [InlineData("resources[0]..x")]
     public void Resolve_PathInTheDocument_Found(string path) =>
         Assert.Equal(ConfigPathResolution.Found, ConfigPathResolver.Resolve(Root, path));
 
@@ -44,6 +49,7 @@ public class ConfigPathResolverTests
     [InlineData("clusters[0]")]
     [InlineData("resources[0].missing.timeout")]
     [InlineData("resources[x]")]
+    [InlineData("resources[0]..y.z")]
     public void Resolve_PathNotInTheDocument_Unresolved(string path) =>
         Assert.Equal(ConfigPathResolution.Unresolved, ConfigPathResolver.Resolve(Root, path));
 }

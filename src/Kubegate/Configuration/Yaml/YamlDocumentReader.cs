@@ -62,6 +62,13 @@ internal static partial class YamlDocumentReader
         {
             return new DocumentParseResult(null, "invalid YAML: " + ex.Message, InFile(lastLine, text));
         }
+        catch (ArgumentException ex)
+        {
+            // YamlDotNet's TagName refuses a tag that is not a URI with ArgumentException, outside its own exception
+            // type; found by fuzzing.
+            var message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal);
+            return new DocumentParseResult(null, "invalid YAML: " + message, InFile(lastLine, text));
+        }
         catch (InvalidOperationException)
         {
             lastLine = InFile(lastLine, text);

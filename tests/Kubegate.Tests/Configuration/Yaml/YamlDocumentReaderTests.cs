@@ -71,6 +71,19 @@ public class YamlDocumentReaderTests
     }
 
     [Fact]
+    public void Parse_TagThatIsNotAUri_IsASyntaxError()
+    {
+        // YamlDotNet throws ArgumentException for it, outside YamlException (found by fuzzing).
+        var result = YamlDocumentReader.Parse("a: 1\nb: !!!+!! x\n");
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("invalid YAML: ", result.Error, StringComparison.Ordinal);
+        Assert.Contains("URI", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Parameter", result.Error, StringComparison.Ordinal);
+        Assert.InRange(result.ErrorLine, 1, 2);
+    }
+
+    [Fact]
     public void Parse_TwoDocuments_IsAnError()
     {
         var result = YamlDocumentReader.Parse("a: 1\n---\nb: 2\n");
