@@ -83,6 +83,19 @@ public class YamlDocumentReaderTests
         Assert.InRange(result.ErrorLine, 1, 2);
     }
 
+    [Theory]
+    [InlineData("a: 1\nb:\n  <<: *missing\n", 3)]
+    [InlineData("a: *missing\n", 1)]
+    [InlineData("a: 1\nb: *later\nc: &later 2\n", 2)]
+    public void Parse_AliasToAnUndefinedAnchor_IsASyntaxErrorAtTheAlias(string text, int line)
+    {
+        // Behind a merge key YamlDotNet's MergingParser threw KeyNotFoundException (found by fuzzing).
+        var result = YamlDocumentReader.Parse(text);
+
+        Assert.StartsWith("invalid YAML: unknown anchor '*", result.Error, StringComparison.Ordinal);
+        Assert.Equal(line, result.ErrorLine);
+    }
+
     [Fact]
     public void Parse_TwoDocuments_IsAnError()
     {
