@@ -67,10 +67,12 @@ for target in "${targets[@]}"; do
 
   echo "fuzz: $target for ${seconds}s (inputs: $(ls "$dir/in" | wc -l))"
   # dotnet itself carries no afl instrumentation (the .NET assemblies do), hence no binary check; the status screen
-  # only on a terminal; no core-dump or CPU-governor checks (a shared machine); a seed that
-  # crashes (an unfixed regression input) is skipped rather than fatal; -m none: .NET reserves more virtual memory
-  # than afl's default limit allows. The target reads its input on stdin.
-  settings=(AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 AFL_IGNORE_SEED_PROBLEMS=1
+  # only on a terminal; no core-dump or CPU-governor checks (a shared machine); a seed that crashes or hangs (an
+  # unfixed regression input) is skipped rather than fatal (AFL_SKIP_CRASHES up to AFL++ 4.1x, then
+  # AFL_IGNORE_SEED_PROBLEMS; "-t N+" for timeouts); -m none: .NET reserves more virtual memory than afl's default
+  # limit allows. The target reads its input on stdin.
+  settings=(AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
+    AFL_SKIP_CRASHES=1 AFL_IGNORE_SEED_PROBLEMS=1 AFL_IGNORE_UNKNOWN_ENVS=1
     AFL_HANG_TMOUT="$hang_ms" AFL_FORKSRV_INIT_TMOUT=60000 KUBEGATE_FUZZ_WORK="$dir/work")
   # Without a terminal afl-fuzz prints a line per queue entry: that goes to a log, and its tail on failure.
   log=/dev/stdout
@@ -78,7 +80,7 @@ for target in "${targets[@]}"; do
     settings+=(AFL_NO_UI=1)
     log=$dir/afl-fuzz.log
   fi
-  if ! env "${settings[@]}" nice -n "$nice_level" afl-fuzz -i "$dir/in" -o "$dir/findings" -t "$timeout_ms" -m none -V "$seconds" \
+  if ! env "${settings[@]}" nice -n "$nice_level" afl-fuzz -i "$dir/in" -o "$dir/findings" -t "$timeout_ms+" -m none -V "$seconds" \
     "${dictionary[@]}" -- "$dotnet" "$bin/Kubegate.Fuzz.dll" "$target" </dev/null >"$log" 2>&1; then
     [ "$log" = /dev/stdout ] || tail -n 30 "$log" >&2
     echo "fuzz: afl-fuzz failed for $target" >&2
