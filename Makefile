@@ -35,7 +35,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help build publish test bench bench-micro demo run run-envoy validate reload clean \
+.PHONY: help build publish test fuzz bench bench-micro demo run run-envoy validate reload clean \
 	install uninstall purge install-service start-service stop-service restart-service status-service \
 	logs-service uninstall-service
 
@@ -52,6 +52,14 @@ publish: ## Build the NativeAOT single binary into out/kubegate (needs gcc or cl
 
 test: ## Run every unit and functional test (real sockets, TLS and kubectl on 127.0.0.1)
 	cd $(ROOT) && bash scripts/test.sh
+
+# FUZZ_TARGET=all or a comma-separated list (bootstrap-yaml, bootstrap-json, lds, cds, eds, client-hello);
+# FUZZ_SECONDS per target; more knobs at the top of scripts/fuzz.sh.
+FUZZ_TARGET  ?= all
+FUZZ_SECONDS ?= 60
+
+fuzz: ## Fuzz the config loader and the ClientHello parser under afl-fuzz (FUZZ_TARGET, FUZZ_SECONDS); crashes go to fuzz/corpus
+	cd $(ROOT) && FUZZ_TARGET='$(FUZZ_TARGET)' FUZZ_SECONDS='$(FUZZ_SECONDS)' DOTNET='$(DOTNET)' bash scripts/fuzz.sh
 
 bench: publish ## Build the single binary, then run the load benchmarks (bench/run.sh)
 	cd $(ROOT) && bash bench/run.sh
@@ -105,4 +113,4 @@ uninstall-service: ## Stop and disable kubegate and remove its unit (binary, con
 	@cd $(ROOT) && $(SUDO) env $(INSTALL_ENV) bash scripts/install.sh service-uninstall
 
 clean: ## Remove build output
-	cd $(ROOT) && rm -rf out src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj
+	cd $(ROOT) && rm -rf out src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj fuzz/*/bin fuzz/*/obj

@@ -13,6 +13,9 @@ public sealed class TestPaths : IDisposable
         Directory = directory;
     }
 
+    /// <summary>The repository's root (where kubegate.slnx is), found above the test assembly.</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
     /// <summary>The directory; it exists until <see cref="Dispose"/>.</summary>
     public string Directory { get; }
 
@@ -53,6 +56,19 @@ public sealed class TestPaths : IDisposable
     }
 
     public override string ToString() => Directory;
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "kubegate.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("kubegate.slnx not found above " + AppContext.BaseDirectory);
+    }
 
     private static string Sanitize(string name)
     {

@@ -140,7 +140,10 @@ internal sealed class AccessLogFormat
             }
             else if (segment.MaxLength > 0 && length > segment.MaxLength)
             {
-                output.Length = start + segment.MaxLength;
+                // Never half a surrogate pair: a character cut in two renders as U+FFFD (JSON) or '?' (the log file);
+                // the whole character goes instead, so the value can be one shorter than N. Found by a property test.
+                var end = start + segment.MaxLength;
+                output.Length = char.IsHighSurrogate(output[end - 1]) ? end - 1 : end;
             }
         }
     }

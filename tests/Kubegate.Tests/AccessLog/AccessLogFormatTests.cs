@@ -158,4 +158,11 @@ public class AccessLogFormatTests
         Assert.Equal("UPSTREAM_HOST", AccessLogFormatParser.ClosestOperator("UPSTREAM_HOSTS"));
         Assert.Equal("BYTES_SENT", AccessLogFormatParser.ClosestOperator("BYTE_SENT"));
     }
+
+    [Theory]
+    [InlineData("%UPSTREAM_CLUSTER:3%", "ab")]
+    [InlineData("%UPSTREAM_CLUSTER:4%", "ab\U0001F600")]
+    [InlineData("%UPSTREAM_CLUSTER:2%", "ab")]
+    public void Render_MaxLengthInsideASurrogatePair_DropsTheWholeCharacter(string format, string expected) =>
+        Assert.Equal(expected, Render(format, new AccessLogRecord { UpstreamCluster = "ab\U0001F600c" }));
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Kubegate.Testing;
 
 namespace Kubegate.Tests.Architecture;
 
@@ -31,7 +32,7 @@ public partial class DependencyDirectionTests
         ["Hosting"] = ["Admin", "Listeners", "Proxy", "Health", "Clusters", "LoadBalancing", "AccessLog", "AccessLog.Formatting", "LogFiles", "Configuration", "Stats", "Infrastructure"],
     };
 
-    private static readonly string SourceRoot = Path.Combine(FindRepositoryRoot(), "src", "Kubegate");
+    private static readonly string SourceRoot = Path.Combine(TestPaths.RepositoryRoot, "src", "Kubegate");
 
     [Fact]
     public void Sources_ImportOnlyAlongTheAllowedDirections()
@@ -94,7 +95,7 @@ public partial class DependencyDirectionTests
     [Fact]
     public void ArchitectureDoc_StatesTheSameGraph()
     {
-        var doc = File.ReadAllText(Path.Combine(FindRepositoryRoot(), "docs", "architecture.md"));
+        var doc = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "docs", "architecture.md"));
         var section = doc[doc.IndexOf("## Dependencies", StringComparison.Ordinal)..];
         var block = section[(section.IndexOf("```", StringComparison.Ordinal) + 3)..];
         block = block[..block.IndexOf("```", StringComparison.Ordinal)];
@@ -202,19 +203,6 @@ public partial class DependencyDirectionTests
         Directory.EnumerateFiles(SourceRoot, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal);
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "kubegate.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("kubegate.slnx not found above " + AppContext.BaseDirectory);
-    }
 
     [GeneratedRegex(@"(?<![\w.])Kubegate(?:\.[A-Z]\w*)+")]
     private static partial Regex QualifiedName();

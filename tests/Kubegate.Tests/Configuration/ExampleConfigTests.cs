@@ -1,11 +1,12 @@
 using System.Net;
 using Kubegate.Configuration;
+using Kubegate.Testing;
 
 namespace Kubegate.Tests.Configuration;
 
 public class ExampleConfigTests
 {
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    private static readonly string RepositoryRoot = TestPaths.RepositoryRoot;
 
     [Fact]
     public void Load_K8sApiProxyExample_LoadsWithoutProblems()
@@ -94,17 +95,4 @@ public class ExampleConfigTests
 
     private static ConfigLoadResult Load(string bootstrap) =>
         new ConfigLoader(new ConfigLoaderOptions { WorkingDirectory = RepositoryRoot }).Load(bootstrap);
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "kubegate.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("kubegate.slnx not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Kubegate.Configuration;
 using Kubegate.Configuration.Binding;
+using Kubegate.Testing;
 
 namespace Kubegate.Tests.Documentation;
 
@@ -26,7 +27,7 @@ public sealed partial class FieldReferenceTests
         ProtoTypes.FilterChainMatch,             // only an empty filter_chain_match is accepted; never opened
     };
 
-    private static readonly string RepositoryRoot = FindRepositoryRoot();
+    private static readonly string RepositoryRoot = TestPaths.RepositoryRoot;
 
     private static readonly Lazy<HashSet<(string Type, string Field)>> Queried = new(LoadKitchenSink);
 
@@ -172,19 +173,6 @@ public sealed partial class FieldReferenceTests
         {
             MessageReader.FieldQueried = null;
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "kubegate.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("kubegate.slnx not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"public const string \w+ = ""((?:envoy|google)\.[A-Za-z0-9_.]+)"";")]

@@ -12,7 +12,8 @@ internal static class BootstrapBinder
         var empty = new BootstrapConfig { Path = bootstrapPath };
         if (root is null)
         {
-            ctx.Error(0, string.Empty, "the bootstrap is empty", "write node, admin and dynamic_resources (see examples/k8s-api-proxy/envoy.yaml)");
+            // Line 1, not 0 ("the whole file", kept for files that cannot be read): an empty file still has a first line.
+            ctx.Error(1, string.Empty, "the bootstrap is empty", "write node, admin and dynamic_resources (see examples/k8s-api-proxy/envoy.yaml)");
             return Result(ctx, empty, [], []);
         }
 

@@ -89,6 +89,12 @@ internal static class ConfigSourceBinder
             return null;
         }
 
+        if (PathResolver.Problem(path) is { } invalid)
+        {
+            ctx.Error(pathField.Line, pathField.Path, invalid, "write the file's path");
+            return null;
+        }
+
         var fullPath = ctx.Paths.Resolve(path);
         if (!File.Exists(fullPath))
         {
@@ -103,6 +109,12 @@ internal static class ConfigSourceBinder
         string? watchedFullPath = null;
         if (watchedDirectory is not null)
         {
+            if (PathResolver.Problem(watchedDirectory) is { } invalidDirectory)
+            {
+                ctx.Error(watchedField.Line, watchedField.Path, invalidDirectory, "write the directory's path");
+                return null;
+            }
+
             watchedFullPath = ctx.Paths.Resolve(watchedDirectory);
             if (!Directory.Exists(watchedFullPath))
             {

@@ -51,6 +51,12 @@ internal static class DataSourceBinder
                 return null;
             }
 
+            if (PathResolver.Problem(path) is { } invalid)
+            {
+                ctx.Error(filename.Line, filename.Path, invalid, "write the file's path");
+                return null;
+            }
+
             var fullPath = ctx.Paths.Resolve(path);
             if (!File.Exists(fullPath))
             {

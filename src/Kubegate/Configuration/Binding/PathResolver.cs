@@ -17,7 +17,16 @@ internal sealed class PathResolver
 
     public string? BootstrapDirectory { get; }
 
+    /// <summary>Resolves a path written in a file; check it with <see cref="Problem"/> first.</summary>
     public string Resolve(string path) => Path.GetFullPath(path, WorkingDirectory);
+
+    /// <summary>
+    /// Why <paramref name="path"/> cannot name a file at all, or null. A NUL character (possible through a JSON or
+    /// YAML escape) makes <see cref="Path.GetFullPath(string, string)"/> throw, so it is reported as a problem of the
+    /// field instead; found by fuzzing.
+    /// </summary>
+    public static string? Problem(string path) =>
+        path.Contains('\0', StringComparison.Ordinal) ? "the path contains a NUL character (\\0), which no file name can hold" : null;
 
     /// <summary>A fix for a file that does not exist, or null when no nearby candidate exists either.</summary>
     public string? MissingFileFix(string path, string? referringFileDirectory)

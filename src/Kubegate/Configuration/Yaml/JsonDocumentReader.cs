@@ -46,6 +46,12 @@ internal static class JsonDocumentReader
         {
             return new DocumentParseResult(null, "invalid JSON: " + StripPosition(ex.Message), (int)(ex.LineNumber ?? 0) + 1);
         }
+        catch (InvalidOperationException)
+        {
+            // Utf8JsonReader checks a string's UTF-8 only when it is read (GetString), and reports a bad one with
+            // this exception rather than a JsonException; found by fuzzing.
+            return new DocumentParseResult(null, "invalid JSON: a string is not valid UTF-8", lines.LineOf(reader.TokenStartIndex), "save the file as UTF-8");
+        }
     }
 
     private static ConfigNode ReadValue(ref Utf8JsonReader reader, LineIndex lines)

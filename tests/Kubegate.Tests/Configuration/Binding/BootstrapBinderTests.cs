@@ -268,6 +268,20 @@ public class BootstrapBinderTests
         Assert.Null(result.Snapshot);
     }
 
+    [Theory]
+    [InlineData("      path: \"lds\\0.yaml\"\n", "dynamic_resources.lds_config.path_config_source.path")]
+    [InlineData("      path: lds.yaml\n      watched_directory: {path: \"a\\0b\"}\n", "dynamic_resources.lds_config.path_config_source.watched_directory.path")]
+    public void Load_PathWithANulCharacter_IsAnErrorOfTheField(string pathLines, string path)
+    {
+        // A YAML or JSON escape can put \0 into a path, and Path.GetFullPath throws on it (found by fuzzing).
+        using var files = new ConfigFiles().WriteDefaults();
+        files.Write("envoy.yaml", ConfigFiles.DefaultBootstrap.Replace("      path: lds.yaml\n", pathLines, StringComparison.Ordinal));
+
+        var result = files.Load();
+
+        Assert.Contains("NUL character", ProblemAssert.Error(result, path).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_EmptyBootstrap_IsAnError()
     {
@@ -276,7 +290,9 @@ public class BootstrapBinderTests
 
         var result = files.Load();
 
-        Assert.Equal("the bootstrap is empty", ProblemAssert.Error(result, string.Empty).Message);
+        var error = ProblemAssert.Error(result, string.Empty);
+        Assert.Equal("the bootstrap is empty", error.Message);
+        Assert.Equal(1, error.Line);
     }
 
     [Fact]

@@ -43,6 +43,16 @@ public class JsonDocumentReaderTests
         Assert.Equal(line, result.ErrorLine);
     }
 
+    [Fact]
+    public void Parse_StringNotValidUtf8_ReportsItsLine()
+    {
+        // Utf8JsonReader refuses it only in GetString, with InvalidOperationException (found by fuzzing).
+        var result = JsonDocumentReader.Parse([.. "{\n\"a\": 1,\n\"b\": \""u8, 0xff, .. "\"}"u8]);
+
+        Assert.Equal("invalid JSON: a string is not valid UTF-8", result.Error);
+        Assert.Equal(3, result.ErrorLine);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("  \n ")]

@@ -58,6 +58,44 @@ public class YamlDocumentReaderTests
         Assert.InRange(result.ErrorLine, 2, 4);
     }
 
+    [Theory]
+    [InlineData("[")]
+    [InlineData("a: [1")]
+    [InlineData("a: 1\nb: {c: [")]
+    public void Parse_UnclosedAtTheEndOfTheFile_ReportsALineOfTheFile(string text)
+    {
+        var result = YamlDocumentReader.Parse(text);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(text.Count(c => c == '\n') + 1, result.ErrorLine);
+    }
+
+    [Fact]
+    public void Parse_TagThatIsNotAUri_IsASyntaxError()
+    {
+        // YamlDotNet throws ArgumentException for it, outside YamlException (found by fuzzing).
+        var result = YamlDocumentReader.Parse("a: 1\nb: !!!+!! x\n");
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("invalid YAML: ", result.Error, StringComparison.Ordinal);
+        Assert.Contains("URI", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Parameter", result.Error, StringComparison.Ordinal);
+        Assert.InRange(result.ErrorLine, 1, 2);
+    }
+
+    [Theory]
+    [InlineData("a: 1\nb:\n  <<: *missing\n", 3)]
+    [InlineData("a: *missing\n", 1)]
+    [InlineData("a: 1\nb: *later\nc: &later 2\n", 2)]
+    public void Parse_AliasToAnUndefinedAnchor_IsASyntaxErrorAtTheAlias(string text, int line)
+    {
+        // Behind a merge key YamlDotNet's MergingParser threw KeyNotFoundException (found by fuzzing).
+        var result = YamlDocumentReader.Parse(text);
+
+        Assert.StartsWith("invalid YAML: unknown anchor '*", result.Error, StringComparison.Ordinal);
+        Assert.Equal(line, result.ErrorLine);
+    }
+
     [Fact]
     public void Parse_TwoDocuments_IsAnError()
     {
