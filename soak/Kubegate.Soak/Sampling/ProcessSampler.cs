@@ -42,8 +42,31 @@ internal sealed class ProcessSampler(int pid)
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        var descriptors = Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Count();
-        return new ProcessSample(elapsed, rss, descriptors, threads, TimeSpan.FromSeconds(ticks / TicksPerSecond));
+        int descriptors = 0, sockets = 0, pipes = 0;
+        foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+        {
+            descriptors++;
+            string? target;
+            try
+            {
+                target = new FileInfo(fd).LinkTarget;
+            }
+            catch (IOException)
+            {
+                continue; // Closed between the listing and the read.
+            }
+
+            if (target?.StartsWith("socket:", StringComparison.Ordinal) == true)
+            {
+                sockets++;
+            }
+            else if (target?.StartsWith("pipe:", StringComparison.Ordinal) == true)
+            {
+                pipes++;
+            }
+        }
+
+        return new ProcessSample(elapsed, rss, descriptors, sockets, pipes, threads, TimeSpan.FromSeconds(ticks / TicksPerSecond));
     }
 
     /// <summary>Samples every <paramref name="period"/> until <paramref name="stop"/>, timing from <paramref name="loadStart"/>.</summary>
