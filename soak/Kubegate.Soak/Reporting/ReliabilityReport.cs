@@ -100,7 +100,7 @@ internal static class ReliabilityReport
         if (samples.Count >= 10)
         {
             var half = samples.Skip(samples.Count / 2).ToList();
-            Line(Inv($"| trend, second half | RSS {Slope(half, s => s.RssKiB):+0.0;-0.0} KiB/min, descriptors {Slope(half, s => s.Descriptors):+0.00;-0.00}/min, threads {half[0].Threads} to {half[^1].Threads} |"));
+            Line(Inv($"| trend, second half | RSS {Signed(Slope(half, s => s.RssKiB), "0.0")} KiB/min, descriptors {Signed(Slope(half, s => s.Descriptors), "0.00")}/min, threads {half[0].Threads} to {half[^1].Threads} |"));
         }
 
         Line();
@@ -265,6 +265,13 @@ internal static class ReliabilityReport
         var my = ys.Average();
         var denominator = xs.Sum(x => (x - mx) * (x - mx));
         return denominator == 0 ? 0 : xs.Zip(ys).Sum(p => (p.First - mx) * (p.Second - my)) / denominator;
+    }
+
+    /// <summary>With its sign, and a plain zero for what rounds to zero (a custom "+0;-0" format prints "-+0" there).</summary>
+    private static string Signed(double value, string format)
+    {
+        var text = Math.Abs(value).ToString(format, CultureInfo.InvariantCulture);
+        return text.Trim('0', '.').Length == 0 ? text : (value < 0 ? "-" : "+") + text;
     }
 
     private static string Breakdown(ProcessSample s) => Inv($"{s.Sockets} sockets, {s.Pipes} pipe ends, {s.Other} other");

@@ -41,7 +41,8 @@ internal static class SoakPlot
         // Both axes from zero, so a slow climb is not magnified into a cliff by auto-scaling.
         plot.Axes.SetLimitsY(0, Math.Max(1, rss.DefaultIfEmpty(0).Max()) * 1.25, plot.Axes.Left);
         plot.Axes.SetLimitsY(0, Math.Max(1, descriptors.DefaultIfEmpty(0).Max()) * 1.25, plot.Axes.Right);
-        plot.Axes.SetLimitsX(0, Math.Max(minutes.DefaultIfEmpty(0).Max(), 1));
+        // A margin on the right, so the after-load point and the stop line are not hidden in the frame.
+        plot.Axes.SetLimitsX(0, Math.Max(minutes.DefaultIfEmpty(0).Max(), 1) * 1.04);
         plot.ShowLegend(Alignment.LowerRight);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         plot.SavePng(path, 1200, 600);
