@@ -10,6 +10,8 @@ KUBEGATE    := $(OUT)/kubegate
 CONFIG      ?= examples/k8s-api-proxy/envoy.yaml
 LOG_LEVEL   ?= info
 DRAIN_TIME  ?= 600
+# `make soak`: minutes of load (the report in docs/reliability.md is written from a full 30-minute run).
+SOAK_MINUTES ?= 30
 # Extra `dotnet publish` arguments, e.g. PUBLISH_ARGS="--artifacts-path /tmp/x" for a build from scratch.
 PUBLISH_ARGS ?=
 
@@ -35,7 +37,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help build publish test fuzz bench bench-micro demo run run-envoy validate reload clean \
+.PHONY: help build publish test fuzz bench bench-micro soak demo run run-envoy validate reload clean \
 	install uninstall purge install-service start-service stop-service restart-service status-service \
 	logs-service uninstall-service
 
@@ -66,6 +68,9 @@ bench: publish ## Build the single binary, then run the load benchmarks (bench/r
 
 bench-micro: ## Run the BenchmarkDotNet micro-benchmarks (LB pick, config parse, access-log rendering)
 	cd $(ROOT) && $(DOTNET) run -c Release --project bench/Kubegate.Benchmarks -- --filter '*'
+
+soak: publish ## Soak the single binary for SOAK_MINUTES (default 30) under streams, requests, watches, reloads and flaps; writes docs/reliability.md and docs/soak.png
+	cd $(ROOT) && SOAK_MINUTES=$(SOAK_MINUTES) bash soak/run.sh
 
 demo: build ## Start three local test apiservers and kubegate (:6443, :6444), print kubectl commands; Ctrl-C stops all
 	cd $(ROOT) && bash scripts/demo.sh
@@ -113,4 +118,4 @@ uninstall-service: ## Stop and disable kubegate and remove its unit (binary, con
 	@cd $(ROOT) && $(SUDO) env $(INSTALL_ENV) bash scripts/install.sh service-uninstall
 
 clean: ## Remove build output
-	cd $(ROOT) && rm -rf out src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj fuzz/*/bin fuzz/*/obj
+	cd $(ROOT) && rm -rf out src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj fuzz/*/bin fuzz/*/obj soak/*/bin soak/*/obj

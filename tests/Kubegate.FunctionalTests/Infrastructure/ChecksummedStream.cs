@@ -10,21 +10,25 @@ namespace Kubegate.FunctionalTests.Infrastructure;
 /// checks every byte that comes back: the chunk must equal what was sent (position, length, content) and its
 /// checksum must hold. Paced by a timer so a hundred of them leave the 2-core machine room for the reloads (or for
 /// the fault injection and health checks of the network fault tests).
+/// Chunks carry up to 8 KiB by default; the soak also runs streams of chunks larger than kubegate's 64 KiB relay
+/// buffer, so those go through its splice path.
 /// </summary>
 internal sealed class ChecksummedStream : IAsyncDisposable
 {
     private const int HeaderSize = 16;
-    private const int MaxPayload = 8 * 1024;
+    private const int DefaultMaxPayload = 8 * 1024;
 
     private readonly Socket _socket;
     private readonly int _id;
+    private readonly int _maxPayload;
     private long _roundTrips;
     private long _bytes;
 
-    private ChecksummedStream(Socket socket, int id)
+    private ChecksummedStream(Socket socket, int id, int maxPayload)
     {
         _socket = socket;
         _id = id;
+        _maxPayload = maxPayload;
     }
 
     /// <summary>Chunks sent and verified so far.</summary>
@@ -36,23 +40,39 @@ internal sealed class ChecksummedStream : IAsyncDisposable
     /// <summary>The first thing that went wrong (corruption, reset, early EOF), or null.</summary>
     public string? Failure { get; private set; }
 
-    public static async Task<ChecksummedStream> ConnectAsync(IPEndPoint endPoint, int id)
+    /// <summary>The kind of <see cref="Failure"/>, for callers that count failures by kind; null while none.</summary>
+    public StreamFailureKind? FailureKind { get; private set; }
+
+    /// <param name="endPoint">Where to connect (kubegate's listener).</param>
+    /// <param name="id">The stream's number, part of every chunk.</param>
+    /// <param name="maxPayload">The largest payload of a chunk (each is 1 to this many random bytes). Default 8 KiB.</param>
+    public static async Task<ChecksummedStream> ConnectAsync(IPEndPoint endPoint, int id, int maxPayload = DefaultMaxPayload)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPayload, 1);
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(endPoint).WaitAsync(TimeSpan.FromSeconds(15));
-        return new ChecksummedStream(socket, id);
+        try
+        {
+            await socket.ConnectAsync(endPoint).WaitAsync(TimeSpan.FromSeconds(15));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return new ChecksummedStream(socket, id, maxPayload);
     }
 
     /// <summary>A stream over a socket the caller connected (e.g. one made inside a network namespace); it owns the socket.</summary>
-    public static ChecksummedStream Over(Socket socket, int id) => new(socket, id);
+    public static ChecksummedStream Over(Socket socket, int id, int maxPayload = DefaultMaxPayload) => new(socket, id, maxPayload);
 
     /// <summary>True when bytes came back different from what was sent, or more than was sent (not a reset, EOF or timeout).</summary>
-    public bool Corrupted { get; private set; }
+    public bool Corrupted => FailureKind == StreamFailureKind.Corrupted;
 
     /// <summary>Streams until <paramref name="stop"/>, then half-closes and expects a clean end from the far side.</summary>
     public async Task RunAsync(TimeSpan pace, CancellationToken stop)
     {
-        var send = new byte[HeaderSize + MaxPayload + SHA256.HashSizeInBytes];
+        var send = new byte[HeaderSize + _maxPayload + SHA256.HashSizeInBytes];
         var receive = new byte[send.Length];
         using var timer = new PeriodicTimer(pace);
         try
@@ -64,8 +84,7 @@ internal sealed class ChecksummedStream : IAsyncDisposable
                 await ReceiveExactlyAsync(receive.AsMemory(0, length));
                 if (!receive.AsSpan(0, length).SequenceEqual(send.AsSpan(0, length)) || !Verify(receive.AsSpan(0, length)))
                 {
-                    Corrupted = true;
-                    Failure = $"stream {_id}: chunk {sequence} came back corrupted";
+                    Fail(StreamFailureKind.Corrupted, $"stream {_id}: chunk {sequence} came back corrupted");
                     return;
                 }
 
@@ -85,14 +104,26 @@ internal sealed class ChecksummedStream : IAsyncDisposable
             var n = await _socket.ReceiveAsync(receive.AsMemory()).AsTask().WaitAsync(TimeSpan.FromSeconds(15));
             if (n != 0)
             {
-                Corrupted = true;
-                Failure = $"stream {_id}: {n} unexpected bytes after the last chunk";
+                Fail(StreamFailureKind.Corrupted, $"stream {_id}: {n} unexpected bytes after the last chunk");
             }
         }
         catch (Exception ex) when (ex is SocketException or EndOfStreamException or TimeoutException)
         {
-            Failure = $"stream {_id}: {ex.GetType().Name}: {ex.Message}";
+            var kind = ex switch
+            {
+                EndOfStreamException => StreamFailureKind.Truncated,
+                TimeoutException => StreamFailureKind.Timeout,
+                SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted } => StreamFailureKind.Reset,
+                _ => StreamFailureKind.Socket,
+            };
+            Fail(kind, $"stream {_id}: {ex.GetType().Name}: {ex.Message}");
         }
+    }
+
+    private void Fail(StreamFailureKind kind, string message)
+    {
+        FailureKind = kind;
+        Failure = message;
     }
 
     public ValueTask DisposeAsync()
@@ -105,7 +136,7 @@ internal sealed class ChecksummedStream : IAsyncDisposable
     private int Fill(byte[] buffer, long sequence)
     {
         var random = new Random(HashCode.Combine(_id, sequence));
-        var payload = random.Next(1, MaxPayload + 1);
+        var payload = random.Next(1, _maxPayload + 1);
         BinaryPrimitives.WriteInt32LittleEndian(buffer, _id);
         BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(4), sequence);
         BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(12), payload);

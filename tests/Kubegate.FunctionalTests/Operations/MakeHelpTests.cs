@@ -8,7 +8,7 @@ public class MakeHelpTests
     /// <summary>The seed's targets (same names, same meaning) and the ones the operations issue adds.</summary>
     public static readonly TheoryData<string> RequiredTargets = new(
         "run", "run-envoy", "install-service", "start-service", "stop-service", "restart-service", "status-service",
-        "logs-service", "uninstall-service", "help", "validate", "reload", "bench", "publish", "install", "uninstall");
+        "logs-service", "uninstall-service", "help", "validate", "reload", "bench", "soak", "publish", "install", "uninstall");
 
     [Fact]
     public async Task Help_FromRoot_ListsEveryTargetOfTheMakefileWithADescription()
