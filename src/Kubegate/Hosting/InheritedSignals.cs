@@ -28,6 +28,9 @@ internal static partial class InheritedSignals
 
     private static readonly int[] Handled = [SigHup, SigInt, SigQuit, SigUsr1, SigTerm];
 
+    // Held for the life of the process: see Reset.
+    private static readonly List<PosixSignalRegistration> Placeholders = [];
+
     /// <summary>Sets each handled signal to its default disposition and unblocks it.</summary>
     public static void Reset()
     {
@@ -42,6 +45,12 @@ internal static partial class InheritedSignals
         }
 
         Unblock();
+
+        // SIGHUP and SIGUSR1 end a process by default, and their real handlers (reload, reopen logs) register only once
+        // the configuration is loaded: until then one of them (logrotate's postrotate, a reload from a script) must be
+        // ignored, not fatal. Handlers of one signal all run, and any that cancels keeps the default action away.
+        Placeholders.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, static context => context.Cancel = true));
+        Placeholders.Add(PosixSignalRegistration.Create((PosixSignal)SigUsr1, static context => context.Cancel = true));
     }
 
     /// <summary>A blocked signal stays pending instead of reaching the handler: unblock the handled ones for this thread and those it starts.</summary>

@@ -147,7 +147,7 @@ internal sealed class FaultBed : IAsyncDisposable
     public async Task<string> AdminGetAsync(string path)
     {
         using var socket = await Gateway.ConnectAsync(AdminEndPoint, TimeSpan.FromSeconds(10));
-        await socket.SendAllAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.0\r\nHost: admin\r\n\r\n"));
+        await socket.SendAllAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.0\r\nHost: {AdminEndPoint}\r\n\r\n"));
         var response = Encoding.UTF8.GetString(await socket.ReceiveToEndAsync(limit: 4 << 20));
         var headerEnd = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         if (!response.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) || headerEnd < 0)

@@ -28,7 +28,8 @@ public sealed class InheritedSignalsTests : IDisposable
         await using var process = await StartIgnoringAsync("--drain-time-s", "600");
         var endPoint = new IPEndPoint(IPAddress.Loopback, port);
 
-        // SIGHUP: every file is re-read.
+        // SIGHUP: every file is re-read (once the reload service says it handles SIGHUP).
+        await Wait.UntilAsync(() => process.StandardOutput.Contains("SIGHUP re-reads them all", StringComparison.Ordinal) || process.Exited.IsCompleted);
         process.Signal("HUP");
         await Wait.UntilAsync(() => process.StandardOutput.Contains("SIGHUP: re-reading every configuration file", StringComparison.Ordinal) || process.Exited.IsCompleted);
         Assert.False(process.Exited.IsCompleted, "SIGHUP ended the process: " + process.StandardOutput);
@@ -80,6 +81,33 @@ public sealed class InheritedSignalsTests : IDisposable
 
         Assert.Equal(0, process.ExitCode);
         Assert.Contains($"SIG{signal}: stopping gracefully", process.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HupAndUsr1DuringStartUp_IgnoredNotFatal()
+    {
+        // Until the reload service and the log reopener are registered there is nothing to reload or reopen, but
+        // logrotate or a reload script may already send the signal: it must not end the process (their default
+        // action). Sent every 10 ms from kubegate's first line ("starting": Main has run) until the reload service says
+        // it handles SIGHUP; the health check's first round, 1 s away, keeps that window open (bounded: 500 rounds).
+        // Before Main runs, any program dies of SIGHUP: no handler exists yet.
+        await using var echo = new TcpEchoServer();
+        var port = FreePort.Next();
+        ServeConfig.Write(_dir, port, echo.EndPoint, healthCheckJitter: TimeSpan.FromSeconds(1));
+        await using var process = KubegateProcess.Start(_dir, "-c", "envoy.yaml", "--drain-time-s", "1");
+        await Wait.UntilAsync(() => process.StandardOutput.Contains("starting:", StringComparison.Ordinal) || process.Exited.IsCompleted);
+        var sent = 0;
+        for (; sent < 500 && !process.StandardOutput.Contains("SIGHUP re-reads them all", StringComparison.Ordinal) && !process.Exited.IsCompleted; sent++)
+        {
+            process.Signal(sent % 2 == 0 ? "HUP" : "USR1");
+            await Task.Delay(10);
+        }
+
+        Assert.False(process.Exited.IsCompleted, $"ended after {sent} signal(s): {process.StandardOutput}");
+        Assert.True(sent > 0);
+        process.Terminate();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
     }
 
     private static async Task RoundTripAsync(IPEndPoint endPoint, string text)
