@@ -24,7 +24,7 @@ public class TcpKeepaliveTests
 
         using var client = await SocketTestExtensions.ConnectTcpAsync(server.GetListenerEndPoint("l"));
         using var accepted = await upstream.AcceptAsync();
-        using var kubegateSide = UpstreamSocketOf((IPEndPoint)accepted.RemoteEndPoint!);
+        using var kubegateSide = UpstreamSocketOf((IPEndPoint)accepted.RemoteEndPoint!, (IPEndPoint)accepted.LocalEndPoint!);
 
         Assert.Equal(1, (int)kubegateSide.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!);
         Assert.Equal(301, (int)kubegateSide.GetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime)!);
@@ -41,30 +41,32 @@ public class TcpKeepaliveTests
 
         using var client = await SocketTestExtensions.ConnectTcpAsync(server.GetListenerEndPoint("l"));
         using var accepted = await upstream.AcceptAsync();
-        using var kubegateSide = UpstreamSocketOf((IPEndPoint)accepted.RemoteEndPoint!);
+        using var kubegateSide = UpstreamSocketOf((IPEndPoint)accepted.RemoteEndPoint!, (IPEndPoint)accepted.LocalEndPoint!);
 
         Assert.Equal(0, (int)kubegateSide.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!);
     }
 
     /// <summary>
-    /// A view (not owning the descriptor) of the proxy's socket whose local end is <paramref name="local"/>: its inode
-    /// from /proc/net/tcp, then the descriptor of this process pointing at that inode.
+    /// A view (not owning the descriptor) of the proxy's established socket from <paramref name="local"/> to
+    /// <paramref name="remote"/>: its inode from /proc/net/tcp (state 01; a TIME_WAIT entry of an earlier test may
+    /// share the port, with inode 0), then the descriptor of this process pointing at that inode.
     /// </summary>
-    private static Socket UpstreamSocketOf(IPEndPoint local)
+    private static Socket UpstreamSocketOf(IPEndPoint local, IPEndPoint remote)
     {
-        var port = local.Port.ToString("X4", CultureInfo.InvariantCulture);
+        var localPort = ":" + local.Port.ToString("X4", CultureInfo.InvariantCulture);
+        var remotePort = ":" + remote.Port.ToString("X4", CultureInfo.InvariantCulture);
         string? inode = null;
         foreach (var line in File.ReadLines("/proc/net/tcp").Skip(1))
         {
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (fields[1].EndsWith(":" + port, StringComparison.Ordinal))
+            if (fields[1].EndsWith(localPort, StringComparison.Ordinal) && fields[2].EndsWith(remotePort, StringComparison.Ordinal) && fields[3] == "01")
             {
                 inode = fields[9];
                 break;
             }
         }
 
-        Assert.True(inode is not null, $"no socket with local port {local.Port} in /proc/net/tcp");
+        Assert.True(inode is not null, $"no established socket {local} -> {remote} in /proc/net/tcp");
         foreach (var link in Directory.EnumerateFiles("/proc/self/fd"))
         {
             try
