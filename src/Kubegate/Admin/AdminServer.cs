@@ -33,6 +33,7 @@ internal sealed partial class AdminServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly AdminAccessLog _accessLog;
     private readonly TimeSpan _requestHeadersTimeout;
+    private bool _loopbackOnly;
     private WebApplication? _app;
     private int _stopped;
 
@@ -90,6 +91,7 @@ internal sealed partial class AdminServer : IAsyncDisposable
 
         _app = app;
         EndPoint = listenOptions?.IPEndPoint ?? _address.ToEndPoint();
+        _loopbackOnly = IPAddress.IsLoopback(EndPoint.Address);
         Log.Started(_logger, EndPoint.ToString());
     }
 
@@ -147,7 +149,7 @@ internal sealed partial class AdminServer : IAsyncDisposable
                 request.Host.Value ?? string.Empty,
                 request.Headers.Origin.Count > 0 ? request.Headers.Origin.ToString() : null,
                 request.Headers["Sec-Fetch-Site"].Count > 0 ? request.Headers["Sec-Fetch-Site"].ToString() : null,
-                loopbackOnly: EndPoint is { } bound && IPAddress.IsLoopback(bound.Address));
+                _loopbackOnly);
             result = refusal is null
                 ? Handlers.Handle(request.Method, request.Path.Value ?? "/", query)
                 : AdminResponse.Text(refusal + "\n", StatusCodes.Status403Forbidden);

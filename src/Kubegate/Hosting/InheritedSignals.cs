@@ -10,9 +10,9 @@ namespace Kubegate.Hosting;
 /// would not cut the drain short. HAProxy and nginx install their handlers whatever they inherited; so does kubegate.
 /// </summary>
 /// <remarks>
-/// Runs first in <c>Main</c>, before anything initializes .NET's signal handling (Console, Process,
-/// PosixSignalRegistration): across exec a disposition can only be default or ignored, so setting it to the default
-/// is exactly "forget what the parent ignored", and the registrations made later install their handlers over it.
+/// Runs first in <c>Main</c>: across exec a disposition can only be default or ignored, so setting it to the default
+/// is exactly "forget what the parent ignored", and every registration made afterwards (the placeholders here, the
+/// real handlers later) installs its handler over it.
 /// </remarks>
 internal static partial class InheritedSignals
 {

@@ -109,7 +109,7 @@ public sealed class AdminSecurityTests : IAsyncLifetime
     [InlineData("kubegate.internal")]
     public async Task ForeignHostName_Refused_DnsRebinding(string name)
     {
-        var response = await RawAsync($"GET /config_dump HTTP/1.1\r\nHost: {name}:{_admin.Port}\r\nConnection: close\r\n\r\n");
+        var response = await RawGetAsync("/config_dump", $"{name}:{_admin.Port}");
 
         Assert.StartsWith("HTTP/1.1 403 ", response, StringComparison.Ordinal);
         Assert.DoesNotContain("\"configs\"", response, StringComparison.Ordinal);
@@ -121,7 +121,7 @@ public sealed class AdminSecurityTests : IAsyncLifetime
     [InlineData("127.0.0.2")]
     public async Task LoopbackHostName_Served(string name)
     {
-        var response = await RawAsync($"GET /ready HTTP/1.1\r\nHost: {name}:{_admin.Port}\r\nConnection: close\r\n\r\n");
+        var response = await RawGetAsync("/ready", $"{name}:{_admin.Port}");
 
         Assert.StartsWith("HTTP/1.1 200 ", response, StringComparison.Ordinal);
     }
@@ -136,7 +136,7 @@ public sealed class AdminSecurityTests : IAsyncLifetime
     [InlineData("/help?file=/etc/passwd")]
     public async Task CraftedPath_NeverReadsTheNamedFile(string target)
     {
-        var response = await RawAsync($"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{_admin.Port}\r\nConnection: close\r\n\r\n");
+        var response = await RawGetAsync(target, $"127.0.0.1:{_admin.Port}");
 
         Assert.StartsWith("HTTP/1.1 ", response, StringComparison.Ordinal);
         Assert.DoesNotContain("root:", response, StringComparison.Ordinal);
@@ -145,10 +145,10 @@ public sealed class AdminSecurityTests : IAsyncLifetime
     [Fact]
     public async Task OversizedHeadersAndBody_Refused()
     {
-        var headers = await RawAsync($"GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Fill: {new string('a', 40 * 1024)}\r\nConnection: close\r\n\r\n");
+        var headers = await RawGetAsync("/ready", "127.0.0.1", $"X-Fill: {new string('a', 40 * 1024)}\r\n");
         Assert.StartsWith("HTTP/1.1 431 ", headers, StringComparison.Ordinal);
 
-        var line = await RawAsync($"GET /ready?{new string('a', 10 * 1024)} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        var line = await RawGetAsync($"/ready?{new string('a', 10 * 1024)}", "127.0.0.1");
         Assert.StartsWith("HTTP/1.1 414 ", line, StringComparison.Ordinal);
 
         using var body = new ByteArrayContent(new byte[100 * 1024]);
@@ -195,10 +195,11 @@ public sealed class AdminSecurityTests : IAsyncLifetime
         Assert.True(sent < request.Length);
     }
 
-    private async Task<string> RawAsync(string request)
+    /// <summary>A GET written byte for byte (HttpClient would normalize the target and set Host itself).</summary>
+    private async Task<string> RawGetAsync(string target, string host, string extraHeaders = "")
     {
         using var socket = await SocketTestExtensions.ConnectTcpAsync(_admin);
-        await socket.SendAllAsync(Encoding.ASCII.GetBytes(request));
+        await socket.SendAllAsync(Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: {host}\r\n{extraHeaders}Connection: close\r\n\r\n"));
         var result = await socket.ReceiveUntilClosedAsync().DefaultTimeout();
         return Encoding.ASCII.GetString(result.Data);
     }

@@ -44,7 +44,6 @@ public sealed class ManyConnectionsTests : IDisposable
         // Upstreams that never accept: the kernel completes each handshake into the listen queue (4096 each at most,
         // net.core.somaxconn), so kubegate's connects succeed without the test holding a second descriptor each.
         var upstreams = Enumerable.Range(0, (count / 4000) + 1).Select(_ => Listen()).ToList();
-        using var cleanup = new DisposableList(upstreams);
         var port = FreePort.Next();
         var adminPort = FreePort.Next();
         WriteConfig(port, adminPort, maxConnections, upstreams.Select(u => (IPEndPoint)u.LocalEndPoint!));
@@ -78,15 +77,14 @@ public sealed class ManyConnectionsTests : IDisposable
         }
         finally
         {
-            foreach (var client in clients)
+            // Closing the never-accepting listeners resets the upstream sides still queued there, so nothing is left
+            // for the drain.
+            foreach (var socket in clients.Concat(upstreams))
             {
-                client.Dispose();
+                socket.Dispose();
             }
         }
 
-        // Closing the never-accepting listeners resets the upstream sides still queued there, so nothing is left for
-        // the drain.
-        cleanup.Dispose();
         process.Terminate();
         await process.WaitForExitAsync();
         Assert.Equal(0, process.ExitCode);
@@ -138,10 +136,5 @@ public sealed class ManyConnectionsTests : IDisposable
                   endpoints:
                   - lb_endpoints:{{{endpoints}}}
             """);
-    }
-
-    private sealed class DisposableList(List<Socket> sockets) : IDisposable
-    {
-        public void Dispose() => sockets.ForEach(s => s.Dispose());
     }
 }
