@@ -8,6 +8,14 @@ log=out/test.log
 export DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
 dotnet test kubegate.slnx -c Debug --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The failed tests again, each with the first lines of its message, just above the summary: the end of a long
+# log is what a CI page shows.
+awk '
+  /^ +Failed [^ ]+ \[/ { name = $2; printing = 0; next }
+  /^ +Error Message:/ && name != "" { print "FAILED " name; printing = 4; next }
+  /^ +Stack Trace:/ { printing = 0; name = ""; next }
+  printing > 0 { sub(/^ +/, "    "); print substr($0, 1, 300); printing-- }
+' "$log"
 awk '
   /(Passed|Failed)! +- +Failed: / {
     line = $0
