@@ -50,7 +50,7 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
         _health = new HealthServices(Stats, _options.TimeProvider, loggerFactory, connections: Connections, logFiles: LogFiles);
 
         // Health is wired to clusters here, where both are known: Clusters never imports Health.
-        Clusters = new ClusterManager(Stats, LoadBalancerFactory.For(_options.Random), _health.CreateMonitor);
+        Clusters = new ClusterManager(Stats, LoadBalancerFactory.For(_options.Random, _options.TimeProvider), _health.CreateMonitor, _options.TimeProvider);
         AccessLogs = new AccessLogManager(LogFiles, loggerFactory.CreateLogger("kubegate.access_log"));
         var context = new ProxyContext(Clusters, Connections, loggerFactory.CreateLogger("kubegate.proxy"), _options.TimeProvider, _options.Random, _options.BufferPool, AccessLogs, _options.PipePool);
         Listeners = new ListenerManager(Stats, context, loggerFactory.CreateLogger("kubegate.listeners"), _options.DrainTime);
