@@ -64,6 +64,9 @@ internal sealed class ClusterState
 
     public string Name => _config.Name;
 
+    /// <summary>The clock slow start measures with (host <see cref="EndpointState.AvailableSince"/> timestamps).</summary>
+    public TimeProvider Time => _time;
+
     public ClusterConfig Config => _config;
 
     public ClusterStats Stats { get; }

@@ -302,6 +302,36 @@ internal static class ClusterBinder
         return window is { } w && w > TimeSpan.Zero ? new SlowStartConfig(w, aggression, minWeight) : null;
     }
 
+    private static RebalanceConfig? BindRebalance(BindContext ctx, MessageReader kubegate)
+    {
+        var field = kubegate.Find("rebalance");
+        var rebalance = MessageReader.Open(ctx, field, ProtoTypes.KubegateRebalance);
+        if (rebalance is null)
+        {
+            return null;
+        }
+
+        var toleranceField = rebalance.Find("tolerance_percent");
+        var tolerance = ProtoValues.Double(ctx, toleranceField, wrapper: false) ?? 20;
+        if (tolerance is < 0 or > 100)
+        {
+            ctx.Error(toleranceField.Line, toleranceField.Path, $"tolerance_percent must be between 0 and 100, found {tolerance}", "write tolerance_percent: 20 (each apiserver within 20 % of its share)");
+            tolerance = 20;
+        }
+
+        var rateField = rebalance.Find("max_closes_per_second");
+        var rate = ProtoValues.UInt32(ctx, rateField, wrapper: false) ?? RebalanceConfig.DefaultMaxClosesPerSecond;
+        if (rate is 0 or > 10_000)
+        {
+            ctx.Error(rateField.Line, rateField.Path, $"max_closes_per_second must be between 1 and 10000, found {rate}", "write max_closes_per_second: 5");
+            rate = RebalanceConfig.DefaultMaxClosesPerSecond;
+        }
+
+        var minAge = rebalance.Duration("min_connection_age") ?? RebalanceConfig.DefaultMinConnectionAge;
+        rebalance.Finish();
+        return new RebalanceConfig(tolerance, (int)rate, minAge);
+    }
+
     /// <summary>
     /// <c>metadata</c>: Envoy keeps it for filters; kubegate reads its own knobs from <c>filter_metadata.kubegate</c>
     /// and leaves every other namespace alone.
@@ -353,8 +383,18 @@ internal static class ClusterBinder
                     break;
             }
 
+            var rebalance = BindRebalance(ctx, kubegate);
+            var maxAge = kubegate.Duration("max_connection_age", positive: true);
+            var jitterField = kubegate.Find("max_connection_age_jitter_percent");
+            var jitter = ProtoValues.Double(ctx, jitterField, wrapper: false) ?? 10;
+            if (jitter is < 0 or > 100)
+            {
+                ctx.Error(jitterField.Line, jitterField.Path, $"max_connection_age_jitter_percent must be between 0 and 100, found {jitter}", "write max_connection_age_jitter_percent: 10");
+                jitter = 10;
+            }
+
             kubegate.Finish();
-            return new KubegateClusterExtension { HealthCheckRole = role };
+            return new KubegateClusterExtension { HealthCheckRole = role, Rebalance = rebalance, MaxConnectionAge = maxAge, MaxConnectionAgeJitterPercent = jitter };
         }
 
         return KubegateClusterExtension.Default;

@@ -201,6 +201,7 @@ internal static class FieldRules
             ["typed_filter_metadata"] = Silent,
         },
         [ProtoTypes.KubegateClusterMetadata] = new(),
+        [ProtoTypes.KubegateRebalance] = new(),
         [ProtoTypes.CommonLbConfig] = new()
         {
             ["zone_aware_lb_config"] = Silent,

@@ -46,6 +46,9 @@ internal static class ProtoTypes
 
     /// <summary>Not an Envoy message: the cluster's <c>metadata.filter_metadata.kubegate</c> struct (kubegate's knobs).</summary>
     public const string KubegateClusterMetadata = "kubegate.ClusterMetadata";
+
+    /// <summary>Not an Envoy message: <c>filter_metadata.kubegate.rebalance</c>.</summary>
+    public const string KubegateRebalance = "kubegate.Rebalance";
     public const string TransportSocketMatch = "envoy.config.cluster.v3.Cluster.TransportSocketMatch";
     public const string CircuitBreakers = "envoy.config.cluster.v3.CircuitBreakers";
     public const string Thresholds = "envoy.config.cluster.v3.CircuitBreakers.Thresholds";
