@@ -182,6 +182,20 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// kube-apiserver's graceful shutdown (SIGTERM): for <paramref name="shutdownDelay"/> (its
+    /// <c>--shutdown-delay-duration</c>) <c>/readyz</c> fails with 503 while <c>/livez</c> and every other request are
+    /// still served, so load balancers stop sending new connections; then it stops listening and ends its
+    /// connections (<see cref="StopAsync"/>: watches end cleanly, clients re-open them elsewhere); after that the port
+    /// refuses.
+    /// </summary>
+    public async Task ShutDownGracefullyAsync(TimeSpan shutdownDelay, CancellationToken cancellationToken = default)
+    {
+        ReadyzMode = ReadyzMode.ShuttingDown;
+        await Task.Delay(shutdownDelay, cancellationToken).ConfigureAwait(false);
+        await StopAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Dies like a killed process: closes the listening socket and every open connection at once, without ending
     /// responses. Once the returned task completes the port refuses connections.
     /// </summary>
