@@ -283,7 +283,7 @@ internal sealed class ClusterState
     /// <summary>
     /// Starts slow start for each host that turned available since the last rebuild (added, healthy again, or back
     /// from maintenance), as Envoy does for hosts that join or pass their health check again; not for the hosts the
-    /// cluster was built with. Under <see cref="_sync"/>.
+    /// cluster was built with, including their first passing check. Under <see cref="_sync"/>.
     /// </summary>
     private void TrackSlowStart(EndpointSet all, HealthFlags informational)
     {
@@ -291,9 +291,19 @@ internal sealed class ClusterState
         foreach (var host in all.Hosts)
         {
             var available = (host.HealthFlags & ~informational) == HealthFlags.None && host.Maintenance == MaintenanceMode.None;
-            if (available && !host.WasHealthy && _built)
+            if (!_built)
+            {
+                host.StartsWithCluster = true;
+            }
+
+            if (available && !host.WasHealthy && !host.StartsWithCluster)
             {
                 host.MarkAvailable(now);
+            }
+
+            if (available)
+            {
+                host.StartsWithCluster = false;
             }
 
             host.WasHealthy = available;

@@ -90,6 +90,12 @@ internal sealed class EndpointState
     /// <summary>Whether the host was healthy at the cluster's last availability rebuild (written only there).</summary>
     internal bool WasHealthy { get; set; }
 
+    /// <summary>
+    /// The host was there when the cluster was built and has not been available yet: its first pass of the health
+    /// check is the cluster starting, not a recovery, so it does not start slowly (written only by the cluster).
+    /// </summary>
+    internal bool StartsWithCluster { get; set; }
+
     /// <summary>What an operator reads: UP, DRAINING (readiness or maintenance drain), DISABLED or DOWN.</summary>
     public ServingState ServingState => Maintenance switch
     {

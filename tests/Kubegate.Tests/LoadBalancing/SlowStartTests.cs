@@ -71,6 +71,26 @@ public class SlowStartTests
     }
 
     [Fact]
+    public void HostsOfANewCluster_FirstPassingCheck_IsNotARecovery()
+    {
+        var time = new ManualTimeProvider();
+        var config = new ClusterConfig { Name = "c1", SlowStart = new SlowStartConfig(TimeSpan.FromSeconds(60)) };
+        var assignment = new ClusterLoadAssignmentConfig { ClusterName = "c1", Endpoints = [TestEndpoints.Config(10001), TestEndpoints.Config(10002)] };
+        // As with active checks: every host starts failed until its first check, which then passes.
+        var cluster = new ClusterState(config, assignment, new StatsStore(), LoadBalancerFactory.For(new Random(1), time), _ => new PendingFirstCheck(), time);
+        Assert.Equal(0, cluster.AvailableHosts.Hosts.Count(h => h.IsHealthy));
+        time.Advance(TimeSpan.FromSeconds(1));
+        foreach (var host in cluster.AllHosts.Hosts)
+        {
+            host.UpdateHealthFlags(HealthFlags.None, HealthFlags.FailedActiveHc | HealthFlags.PendingActiveHc);
+            cluster.RecomputeAvailability();
+        }
+
+        Assert.All(cluster.AllHosts.Hosts, h => Assert.Equal(long.MinValue, h.AvailableSince));
+        Assert.All(TestEndpoints.CountPicks(cluster.Pick, cluster.AllHosts.Hosts, 1000).Values, c => Assert.Equal(500, c));
+    }
+
+    [Fact]
     public void HostAddedByAnUpdate_StartsSlowly()
     {
         var time = new ManualTimeProvider();
@@ -86,5 +106,25 @@ public class SlowStartTests
 
         // 50 s into a 100 s window: weight 0.5 against 1.
         Assert.InRange(share, (0.5 / 1.5) - 0.015, (0.5 / 1.5) + 0.015);
+    }
+
+    /// <summary>A health monitor that only gives new hosts the flags active checking gives them.</summary>
+    private sealed class PendingFirstCheck : IClusterHealthMonitor
+    {
+        public HealthFlags InitialFlags(ClusterConfig config, EndpointState host) => HealthFlags.FailedActiveHc | HealthFlags.PendingActiveHc;
+
+        public bool KeepOnRemoval(ClusterConfig config, EndpointState host) => false;
+
+        public void OnConnectResult(EndpointState host, UpstreamConnectResult result)
+        {
+        }
+
+        public void OnMembershipChanged(ClusterConfig config, IReadOnlyList<EndpointState> hosts, IReadOnlyList<EndpointState> added, IReadOnlyList<EndpointState> removed)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }
