@@ -62,6 +62,8 @@ public sealed partial class FakeApiServer
 
         switch (path)
         {
+            case "/livez" when !LivezOk:
+                return WriteBytesAsync(context, 500, "text/plain; charset=utf-8", "[-]ping failed: reason withheld\nlivez check failed\n"u8.ToArray());
             case "/healthz" or "/livez":
                 return WriteBytesAsync(context, 200, "text/plain; charset=utf-8", Ok);
             case "/readyz":

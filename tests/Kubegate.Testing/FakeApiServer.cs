@@ -81,6 +81,11 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     /// <summary><c>https://127.0.0.1:&lt;port&gt;</c>.</summary>
     public Uri BaseAddress => new($"https://{EndPoint}/");
 
+    /// <summary>
+    /// False: <c>/livez</c> answers 500 (<c>[-]ping failed</c>), as a wedged kube-apiserver's does; true (default): 200.
+    /// </summary>
+    public bool LivezOk { get; set; } = true;
+
     /// <summary>How <c>/readyz</c> answers from now on.</summary>
     public ReadyzMode ReadyzMode
     {

@@ -16,6 +16,13 @@ internal sealed record KubegateClusterExtension
     /// </summary>
     public HealthCheckRole HealthCheckRole { get; init; } = HealthCheckRole.Liveness;
 
+    /// <summary>
+    /// <c>liveness_path</c>: with <see cref="HealthCheckRole.Readiness"/> and an HTTP check, the path (e.g. <c>/livez</c>)
+    /// asked on the same apiserver after a failed readiness answer: 2xx drains it, anything else takes it down.
+    /// Null: any answer counts as alive.
+    /// </summary>
+    public string? LivenessPath { get; init; }
+
     /// <summary><c>rebalance</c>: spreads long-lived connections back over the healthy hosts; null: off.</summary>
     public RebalanceConfig? Rebalance { get; init; }
 

@@ -383,6 +383,17 @@ internal static class ClusterBinder
                     break;
             }
 
+            var livenessField = kubegate.Find("liveness_path");
+            var livenessPath = ProtoValues.String(ctx, livenessField);
+            if (livenessPath is { Length: > 0 } && !livenessPath.StartsWith('/'))
+            {
+                ctx.Error(livenessField.Line, livenessField.Path, $"liveness_path must be an absolute path, found '{livenessPath}'", "write liveness_path: /livez");
+            }
+            else if (livenessPath is { Length: > 0 } && role != HealthCheckRole.Readiness)
+            {
+                ctx.Warning(livenessField.Line, livenessField.Path, "liveness_path is used only with health_check_role: readiness", "add health_check_role: readiness, or remove liveness_path");
+            }
+
             var rebalance = BindRebalance(ctx, kubegate);
             var maxAge = kubegate.Duration("max_connection_age", positive: true);
             var jitterField = kubegate.Find("max_connection_age_jitter_percent");
@@ -394,7 +405,7 @@ internal static class ClusterBinder
             }
 
             kubegate.Finish();
-            return new KubegateClusterExtension { HealthCheckRole = role, Rebalance = rebalance, MaxConnectionAge = maxAge, MaxConnectionAgeJitterPercent = jitter };
+            return new KubegateClusterExtension { HealthCheckRole = role, LivenessPath = string.IsNullOrEmpty(livenessPath) ? null : livenessPath, Rebalance = rebalance, MaxConnectionAge = maxAge, MaxConnectionAgeJitterPercent = jitter };
         }
 
         return KubegateClusterExtension.Default;

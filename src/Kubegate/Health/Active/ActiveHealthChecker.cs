@@ -185,7 +185,7 @@ internal sealed partial class ActiveHealthChecker : IDisposable
             var wasDraining = host.ReadinessDraining;
             host.ReadinessDraining = _clusterConfig.Kubegate.HealthCheckRole == HealthCheckRole.Readiness
                 && !result.Succeeded
-                && result.StatusCode is not null;
+                && (result.Alive ?? result.StatusCode is not null);
             var verdict = Apply(session, result, now);
             var next = HealthCheckIntervals.WithJitter(
                 HealthCheckIntervals.Base(Config, _cluster.Stats.UpstreamCxTotal.Used, result.Succeeded, verdict.Transition), Config, _services.NextRandom);
@@ -289,7 +289,7 @@ internal sealed partial class ActiveHealthChecker : IDisposable
         }
 
         return Config.Http is { } http
-            ? new HttpHealthProbe(_clusterConfig.Name, Config, http, host, _tls, _tlsError)
+            ? new HttpHealthProbe(_clusterConfig.Name, Config, http, host, _tls, _tlsError, _clusterConfig.Kubegate.HealthCheckRole == HealthCheckRole.Readiness ? _clusterConfig.Kubegate.LivenessPath : null)
             : new TcpHealthProbe(Config.Tcp ?? new TcpHealthCheckConfig(), host, _tls, _tlsError);
     }
 

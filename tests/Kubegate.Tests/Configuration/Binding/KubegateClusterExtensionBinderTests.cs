@@ -70,6 +70,59 @@ public class KubegateClusterExtensionBinderTests
     }
 
     [Fact]
+    public void Load_RebalanceAndMaxAge_Bind()
+    {
+        using var files = new ConfigFiles().WriteDefaults();
+        files.WriteCluster("""
+            metadata:
+              filter_metadata:
+                kubegate:
+                  health_check_role: readiness
+                  liveness_path: /livez
+                  rebalance: {tolerance_percent: 15, max_closes_per_second: 3, min_connection_age: 30s}
+                  max_connection_age: 3600s
+                  max_connection_age_jitter_percent: 25
+            """);
+
+        var result = files.Load();
+
+        ProblemAssert.Clean(result);
+        var kubegate = result.Snapshot!.Clusters.Single().Kubegate;
+        Assert.Equal("/livez", kubegate.LivenessPath);
+        Assert.Equal(new RebalanceConfig(15, 3, TimeSpan.FromSeconds(30)), kubegate.Rebalance);
+        Assert.Equal(TimeSpan.FromHours(1), kubegate.MaxConnectionAge);
+        Assert.Equal(25, kubegate.MaxConnectionAgeJitterPercent);
+        Assert.Equal(3, kubegate.GentleClosesPerSecond);
+    }
+
+    [Fact]
+    public void Load_RebalanceDefaults()
+    {
+        using var files = new ConfigFiles().WriteDefaults();
+        files.WriteCluster("metadata: {filter_metadata: {kubegate: {rebalance: {}}}}");
+
+        var rebalance = files.Load().Snapshot!.Clusters.Single().Kubegate.Rebalance;
+
+        Assert.Equal(new RebalanceConfig(20, 5, TimeSpan.FromSeconds(60)), rebalance);
+    }
+
+    [Theory]
+    [InlineData("rebalance: {max_closes_per_second: 0}", "resources[0].metadata.filter_metadata.kubegate.rebalance.max_closes_per_second")]
+    [InlineData("rebalance: {tolerance_percent: 150}", "resources[0].metadata.filter_metadata.kubegate.rebalance.tolerance_percent")]
+    [InlineData("max_connection_age_jitter_percent: -1", "resources[0].metadata.filter_metadata.kubegate.max_connection_age_jitter_percent")]
+    [InlineData("{health_check_role: readiness, liveness_path: livez}", "resources[0].metadata.filter_metadata.kubegate.liveness_path")]
+    public void Load_BadKnob_NamesItsPath(string knob, string path)
+    {
+        using var files = new ConfigFiles().WriteDefaults();
+        var body = knob.StartsWith('{') ? knob : "{" + knob + "}";
+        files.WriteCluster("metadata: {filter_metadata: {kubegate: " + body + "}}");
+
+        var error = ProblemAssert.Error(files.Load(), path);
+
+        Assert.NotNull(error.Fix);
+    }
+
+    [Fact]
     public void Load_NoKubegateMetadata_KeepsEnvoysMeaning()
     {
         using var files = new ConfigFiles().WriteDefaults();
