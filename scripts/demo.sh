@@ -54,11 +54,29 @@ wait_for() { # wait_for <description> <seconds> <command...>
 pids+=($!)
 wait_for "the test apiservers (see $demo_dir/apiservers.log)" 30 grep -q '^ready' "$demo_dir/apiservers.log"
 
-"$apiserver_dir/kubegate-test-apiserver" --dir "$demo_dir" --instance apiserver-1b=16444 \
-  > "$demo_dir/apiserver-1b.log" 2>&1 &
-apiserver_1b=$!
-pids+=($apiserver_1b)
+# --shutdown-delay: on SIGTERM it behaves as kube-apiserver with --shutdown-delay-duration=5s (/readyz 503 while it
+# still serves, then it closes its connections and stops).
+start_apiserver_1b() {
+  "$apiserver_dir/kubegate-test-apiserver" --dir "$demo_dir" --instance apiserver-1b=16444 --shutdown-delay 5 \
+    >> "$demo_dir/apiserver-1b.log" 2>&1 &
+  apiserver_1b=$!
+  pids+=($apiserver_1b)
+}
+: > "$demo_dir/apiserver-1b.log"
+start_apiserver_1b
 wait_for "apiserver-1b (see $demo_dir/apiserver-1b.log)" 30 grep -q '^ready' "$demo_dir/apiserver-1b.log"
+
+# `kill -USR1 <this script>`: a rolling restart of apiserver-1b. Graceful stop (DRAINING on the dashboard for 5 s,
+# then DOWN), a few seconds down, then back: slow start ramps it up and rebalancing moves watches back to it.
+restart_1b() {
+  echo "restarting apiserver-1b gracefully (pid $apiserver_1b)..."
+  kill -TERM "$apiserver_1b" 2>/dev/null || true
+  wait "$apiserver_1b" 2>/dev/null || true
+  sleep 5
+  start_apiserver_1b
+  echo "apiserver-1b is back (pid $apiserver_1b)"
+}
+trap restart_1b USR1
 
 ./out/kubegate -c "$config" --drain-time-s 2 &
 kubegate_pid=$!
@@ -79,16 +97,36 @@ Try, in another terminal:
   kubectl --kubeconfig $demo_dir/kubeconfig-cluster2 get ns
   kubectl --kubeconfig $demo_dir/kubeconfig-cluster1 get --raw '/api/v1/namespaces?watch=true'
 
-Watch it live: http://127.0.0.1:10000/ (dashboard), or in a terminal:
+Watch it live: http://127.0.0.1:10000/ (dashboard; the drain/disable/enable buttons take an apiserver out by hand), or in a terminal:
   ./out/kubegate status --admin 127.0.0.1:10000
   curl -s 127.0.0.1:10000/clusters
   curl -s 127.0.0.1:10000/stats/prometheus
 
-See failover: stop apiserver-1b with  kill $apiserver_1b  -- the dashboard turns it red within a few
-seconds and kubectl through :6443 keeps working on apiserver-1a.
+See failover: stop apiserver-1b with  kill $apiserver_1b  -- it answers /readyz 503 for 5 s while it still
+serves (DRAINING: no new connections, its watches are left alone), then stops (DOWN); kubectl through :6443 keeps
+working on apiserver-1a.
+
+A whole rolling restart of apiserver-1b:  kill -USR1 $$  -- DRAINING, DOWN, then back UP with "slow start" on the
+dashboard while ten demo watches (started below when kubectl is installed) are rebalanced onto it.
+Maintenance by hand:  ./out/kubegate endpoint drain|disable|enable demo_cluster1 127.0.0.1:16444
 
 The apiservers log each request to $demo_dir/apiservers.log and $demo_dir/apiserver-1b.log.
 Press Ctrl-C to stop everything.
 MSG
 
-wait "$kubegate_pid"
+# Ten long-lived watches through kubegate (re-opened when they end, as client-go does), so the dashboard shows
+# connections leave a draining apiserver and move back after it returns.
+if command -v kubectl >/dev/null 2>&1; then
+  for _ in $(seq 10); do
+    ( while kill -0 "$kubegate_pid" 2>/dev/null; do
+        kubectl --kubeconfig "$demo_dir/kubeconfig-cluster1" get --raw '/api/v1/namespaces?watch=true' >/dev/null 2>&1 || true
+        sleep 0.5
+      done ) &
+    pids+=($!)
+  done
+fi
+
+# wait returns early when a trapped signal (USR1) arrives: keep waiting until kubegate itself exits.
+while kill -0 "$kubegate_pid" 2>/dev/null; do
+  wait "$kubegate_pid" || true
+done

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Connections;
 
 const string Usage = """
     usage: kubegate-test-apiserver --dir <dir> --instance <name>=<port> [--instance ...] [--kubeconfig <name>=<serverUrl> ...]
-                                   [--address <ip>] [--echo <port>]
+                                   [--address <ip>] [--echo <port>] [--shutdown-delay <seconds>]
 
     Creates a CA in <dir>, or reuses the one an earlier process wrote there (ca.crt, ca.key, server.crt/.key, demo-admin.crt/.key for CN=demo-admin, O=system:masters),
     starts one fake kube-apiserver per --instance on https://<address>:<port> (address 127.0.0.1 unless --address;
@@ -18,12 +18,15 @@ const string Usage = """
     <address>:<port> in the same process (a byte stream that stops or dies with the apiserver), writes
     <dir>/kubeconfig-<name> per --kubeconfig (user demo-admin, server <serverUrl>), prints "ready" once everything
     listens and then one line per request: instance method path status subject.
-    SIGINT/SIGTERM stop the servers and exit 0; a busy port exits 1.
+    SIGINT/SIGTERM stop the servers and exit 0; a busy port exits 1. With --shutdown-delay, SIGTERM first runs
+    kube-apiserver's graceful shutdown: /readyz answers 503 for that many seconds while everything else is still
+    served (its --shutdown-delay-duration), then the servers close their connections and stop listening.
     """;
 
 string? dir = null;
 var address = IPAddress.Loopback;
 int? echoPort = null;
+TimeSpan shutdownDelay = TimeSpan.Zero;
 var instances = new List<(string Name, int Port)>();
 var kubeconfigs = new List<(string Name, string Server)>();
 for (var i = 0; i < args.Length; i++)
@@ -35,7 +38,7 @@ for (var i = 0; i < args.Length; i++)
         return 0;
     }
 
-    if (i + 1 >= args.Length || arg is not ("--dir" or "--instance" or "--kubeconfig" or "--address" or "--echo"))
+    if (i + 1 >= args.Length || arg is not ("--dir" or "--instance" or "--kubeconfig" or "--address" or "--echo" or "--shutdown-delay"))
     {
         return Fail($"unexpected argument '{arg}'");
     }
@@ -78,6 +81,14 @@ for (var i = 0; i < args.Length; i++)
 
             echoPort = echo;
             break;
+        case "--shutdown-delay":
+            if (!double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var delaySeconds) || delaySeconds is < 0 or > 3600)
+            {
+                return Fail($"--shutdown-delay expects seconds from 0 to 3600, got '{value}'");
+            }
+
+            shutdownDelay = TimeSpan.FromSeconds(delaySeconds);
+            break;
     }
 }
 
@@ -104,12 +115,12 @@ foreach (var (name, server) in kubeconfigs)
     Console.WriteLine($"kubeconfig {name}: {path} -> {server}");
 }
 
-var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
 void OnSignal(PosixSignalContext context)
 {
     // Keep the runtime from exiting on its own: stop the servers first, then return 0.
     context.Cancel = true;
-    stop.TrySetResult();
+    stop.TrySetResult(context.Signal);
 }
 
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -162,7 +173,13 @@ try
     }
 
     Console.WriteLine("ready");
-    await stop.Task;
+    var signal = await stop.Task;
+    if (signal == PosixSignal.SIGTERM && shutdownDelay > TimeSpan.Zero)
+    {
+        Console.WriteLine($"shutting down: /readyz fails for {shutdownDelay.TotalSeconds:0.#} s while serving");
+        await Task.WhenAll(servers.Select(server => server.ShutDownGracefullyAsync(shutdownDelay)));
+    }
+
     Console.WriteLine("stopping");
 }
 finally

@@ -9,6 +9,7 @@ public sealed partial class FakeApiServer
 {
     private const string NamespacesPath = "/api/v1/namespaces";
     private static readonly byte[] Ok = "ok"u8.ToArray();
+    private static readonly byte[] ReadyzShuttingDown = "[+]ping ok\n[+]log ok\n[-]shutdown failed: reason withheld\nreadyz check failed\n"u8.ToArray();
     private static readonly byte[] ReadyzFailure = Encoding.UTF8.GetBytes(
         "[+]ping ok\n[+]log ok\n[-]etcd failed: reason withheld\n[+]informer-sync ok\n[+]poststarthook/start-apiserver-admission-initializer ok\nreadyz check failed\n");
 
@@ -61,6 +62,8 @@ public sealed partial class FakeApiServer
 
         switch (path)
         {
+            case "/livez" when !LivezOk:
+                return WriteBytesAsync(context, 500, "text/plain; charset=utf-8", "[-]ping failed: reason withheld\nlivez check failed\n"u8.ToArray());
             case "/healthz" or "/livez":
                 return WriteBytesAsync(context, 200, "text/plain; charset=utf-8", Ok);
             case "/readyz":
@@ -108,6 +111,9 @@ public sealed partial class FakeApiServer
         var context = state.Context;
         switch (ReadyzMode)
         {
+            case ReadyzMode.ShuttingDown:
+                await WriteBytesAsync(context, 503, "text/plain; charset=utf-8", ReadyzShuttingDown).ConfigureAwait(false);
+                break;
             case ReadyzMode.Fail500:
                 await WriteBytesAsync(context, 500, "text/plain; charset=utf-8", ReadyzFailure).ConfigureAwait(false);
                 break;

@@ -81,6 +81,11 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     /// <summary><c>https://127.0.0.1:&lt;port&gt;</c>.</summary>
     public Uri BaseAddress => new($"https://{EndPoint}/");
 
+    /// <summary>
+    /// False: <c>/livez</c> answers 500 (<c>[-]ping failed</c>), as a wedged kube-apiserver's does; true (default): 200.
+    /// </summary>
+    public bool LivezOk { get; set; } = true;
+
     /// <summary>How <c>/readyz</c> answers from now on.</summary>
     public ReadyzMode ReadyzMode
     {
@@ -179,6 +184,20 @@ public sealed partial class FakeApiServer : IAsyncDisposable
         }
 
         return _stopTask ?? Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// kube-apiserver's graceful shutdown (SIGTERM): for <paramref name="shutdownDelay"/> (its
+    /// <c>--shutdown-delay-duration</c>) <c>/readyz</c> fails with 503 while <c>/livez</c> and every other request are
+    /// still served, so load balancers stop sending new connections; then it stops listening and ends its
+    /// connections (<see cref="StopAsync"/>: watches end cleanly, clients re-open them elsewhere); after that the port
+    /// refuses.
+    /// </summary>
+    public async Task ShutDownGracefullyAsync(TimeSpan shutdownDelay, CancellationToken cancellationToken = default)
+    {
+        ReadyzMode = ReadyzMode.ShuttingDown;
+        await Task.Delay(shutdownDelay, cancellationToken).ConfigureAwait(false);
+        await StopAsync().ConfigureAwait(false);
     }
 
     /// <summary>

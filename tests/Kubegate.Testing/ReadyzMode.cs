@@ -17,4 +17,10 @@ public enum ReadyzMode
 
     /// <summary>Aborts the whole TCP connection (not only the HTTP/2 stream) without answering.</summary>
     CloseConnection,
+
+    /// <summary>
+    /// 503 with <c>[-]shutdown failed: reason withheld</c>, as kube-apiserver answers during
+    /// <c>--shutdown-delay-duration</c>: it is going away but still serves every other request.
+    /// </summary>
+    ShuttingDown,
 }

@@ -237,6 +237,7 @@ internal sealed class AccessLogFormat
         (ResponseFlags.UpstreamRetryLimitExceeded, "URX", "UpstreamRetryLimitExceeded"),
         (ResponseFlags.DurationTimeout, "DT", "DurationTimeout"),
         (ResponseFlags.NoClusterFound, "NC", "NoClusterFound"),
+        (ResponseFlags.Rebalanced, "RBL", "KubegateRebalanced"),
     ];
 
     private static void AppendFlags(ResponseFlags flags, bool longNames, StringBuilder output)

@@ -23,4 +23,10 @@ internal enum ResponseFlags
 
     /// <summary><c>DT</c>: max_downstream_connection_duration reached.</summary>
     DurationTimeout = 1 << 5,
+
+    /// <summary>
+    /// <c>RBL</c> (kubegate's, not Envoy's): kubegate closed the connection gently to move it (rebalancing, a
+    /// disabled endpoint, <c>max_connection_age</c>); <c>%CONNECTION_TERMINATION_DETAILS%</c> says which.
+    /// </summary>
+    Rebalanced = 1 << 6,
 }

@@ -1,3 +1,4 @@
+using Kubegate.Clusters;
 using System.Text;
 using System.Text.RegularExpressions;
 using Kubegate.Stats;
@@ -35,6 +36,9 @@ internal sealed class AdminHandlers
             new("/healthcheck/fail", "cause the server to fail health checks", true, _ => SetHealthCheckFailed(true)),
             new("/healthcheck/ok", "cause the server to pass health checks", true, _ => SetHealthCheckFailed(false)),
             new("/help", "print out list of admin commands", false, _ => Help()),
+            new("/kubegate/endpoint/disable", "drain an endpoint, then close its connections gently (params: cluster, address; header X-Kubegate-Admin)", true, query => Maintenance(query, MaintenanceMode.Disable)),
+            new("/kubegate/endpoint/drain", "send no new connections to an endpoint (params: cluster, address; header X-Kubegate-Admin)", true, query => Maintenance(query, MaintenanceMode.Drain)),
+            new("/kubegate/endpoint/enable", "undo drain or disable (params: cluster, address; header X-Kubegate-Admin)", true, query => Maintenance(query, MaintenanceMode.None)),
             new("/listeners", "print listener info", false, Listeners),
             new("/logging", "query/change logging levels (param: level)", true, query => _server.LogLevels.Handle(query)),
             new("/memory", "print current allocation/heap usage", false, _ => AdminResponse.Json(MemoryFormatter.FormatJson())),
@@ -193,6 +197,39 @@ internal sealed class AdminHandlers
         _server.Listeners.DrainListenersAsync(query.ContainsKey("graceful")).GetAwaiter().GetResult();
         return AdminResponse.Text("OK\n");
     }
+
+    /// <summary>
+    /// An operator's drain, disable or enable of one endpoint (HAProxy's <c>set server state</c>): kept across reloads
+    /// until enabled; <c>disable</c>'s gentle closes are the data path's, at quiet moments.
+    /// </summary>
+    private AdminResponse Maintenance(IReadOnlyDictionary<string, string> query, MaintenanceMode mode)
+    {
+        if (!query.TryGetValue("cluster", out var name) || name.Length == 0 || !query.TryGetValue("address", out var address) || address.Length == 0)
+        {
+            return AdminResponse.Text("usage: POST /kubegate/endpoint/(drain|disable|enable)?cluster=<cluster>&address=<ip:port>\n", 400);
+        }
+
+        if (!_server.Clusters.TryGet(name, out var cluster))
+        {
+            return AdminResponse.Text($"no cluster {name} (clusters: {string.Join(", ", _server.Clusters.Clusters.Select(c => c.Name).Order(StringComparer.Ordinal))})\n", 404);
+        }
+
+        if (!cluster.SetMaintenance(address, mode))
+        {
+            return AdminResponse.Text($"cluster {name} has no endpoint {address} (endpoints: {string.Join(", ", cluster.AllHosts.Hosts.Select(h => h.AddressText))})\n", 404);
+        }
+
+        _server.OnMaintenanceChanged(name, address, mode);
+        return AdminResponse.Text($"{name} {address}: {MaintenanceName(mode)}\n");
+    }
+
+    /// <summary>How a maintenance state reads in answers, the dashboard and <c>/clusters</c>.</summary>
+    public static string MaintenanceName(MaintenanceMode mode) => mode switch
+    {
+        MaintenanceMode.Drain => "drain",
+        MaintenanceMode.Disable => "disable",
+        _ => "enabled",
+    };
 
     private AdminResponse Quit()
     {

@@ -47,6 +47,22 @@ internal static class AdminRequestPolicy
         return null;
     }
 
+    /// <summary>
+    /// The header the maintenance endpoints (<c>/kubegate/endpoint/*</c>) require. A cross-site form POST cannot send
+    /// a custom header, and a cross-origin fetch with one needs a CORS preflight the admin never grants, so its
+    /// presence shows the request comes from curl, <c>kubegate endpoint</c> or the dashboard itself.
+    /// </summary>
+    public const string IntentHeader = "X-Kubegate-Admin";
+
+    /// <summary>Paths that change traffic and so also need <see cref="IntentHeader"/>.</summary>
+    public static bool NeedsIntentHeader(string path) => path.StartsWith("/kubegate/", StringComparison.Ordinal);
+
+    /// <summary>The reason to refuse a request to a path that needs <see cref="IntentHeader"/> without it, or null.</summary>
+    public static string? RefuseWithoutIntent(string method, string path, string? intentHeader) =>
+        NeedsIntentHeader(path) && !IsSafe(method) && string.IsNullOrEmpty(intentHeader)
+            ? $"{method} {path} refused: it needs the header {IntentHeader} (a web page cannot send it cross-site); use kubegate endpoint, the dashboard, or curl -X {method} -H '{IntentHeader}: 1'"
+            : null;
+
     private static bool IsSafe(string method) =>
         string.Equals(method, "GET", StringComparison.OrdinalIgnoreCase) || string.Equals(method, "HEAD", StringComparison.OrdinalIgnoreCase);
 

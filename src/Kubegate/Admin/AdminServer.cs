@@ -149,7 +149,11 @@ internal sealed partial class AdminServer : IAsyncDisposable
                 request.Host.Value ?? string.Empty,
                 request.Headers.Origin.Count > 0 ? request.Headers.Origin.ToString() : null,
                 request.Headers["Sec-Fetch-Site"].Count > 0 ? request.Headers["Sec-Fetch-Site"].ToString() : null,
-                _loopbackOnly);
+                _loopbackOnly)
+                ?? AdminRequestPolicy.RefuseWithoutIntent(
+                    request.Method,
+                    request.Path.Value ?? "/",
+                    request.Headers[AdminRequestPolicy.IntentHeader].Count > 0 ? request.Headers[AdminRequestPolicy.IntentHeader].ToString() : null);
             result = refusal is null
                 ? Handlers.Handle(request.Method, request.Path.Value ?? "/", query)
                 : AdminResponse.Text(refusal + "\n", StatusCodes.Status403Forbidden);

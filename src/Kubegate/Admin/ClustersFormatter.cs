@@ -96,6 +96,11 @@ internal static class ClustersFormatter
                 Line(text, prefix, "priority", host.Config.Priority);
                 Line(text, prefix, "success_rate", "-1");
                 Line(text, prefix, "local_origin_success_rate", "-1");
+
+                // kubegate's own, after Envoy's lines: what the host takes (UP, DRAINING, DISABLED, DOWN) and an
+                // operator's maintenance state (enabled, drain, disable).
+                Line(text, prefix, "kubegate_state", ServingStateName(host.ServingState));
+                Line(text, prefix, "kubegate_maintenance", AdminHandlers.MaintenanceName(host.Maintenance));
             }
         }
 
@@ -217,8 +222,22 @@ internal static class ClustersFormatter
             json.WriteNumber("priority", host.Config.Priority);
         }
 
+        // kubegate's own, beside Envoy's fields.
+        json.WriteStartObject("kubegate");
+        json.WriteString("state", ServingStateName(host.ServingState));
+        json.WriteString("maintenance", AdminHandlers.MaintenanceName(host.Maintenance));
+        json.WriteEndObject();
         json.WriteEndObject();
     }
+
+    /// <summary><c>UP</c>, <c>DRAINING</c>, <c>DISABLED</c> or <c>DOWN</c>, as status, the dashboard and <c>/clusters</c> print it.</summary>
+    public static string ServingStateName(ServingState state) => state switch
+    {
+        ServingState.Draining => "DRAINING",
+        ServingState.Disabled => "DISABLED",
+        ServingState.Down => "DOWN",
+        _ => "UP",
+    };
 
     private static string EdsHealthStatus(HealthFlags flags) =>
         flags.HasFlag(HealthFlags.FailedEdsHealth) ? "UNHEALTHY"

@@ -144,7 +144,22 @@ internal static class DashboardState
             host.CxConnectFail,
             lastCheck is null ? null : new DashboardCheck(Time(lastCheck.Time), lastCheck.Succeeded, Math.Round(lastCheck.Latency.TotalMilliseconds, 1), CheckResult(lastCheck)),
             info?.CertificateNotAfter is { } notAfter ? Time(notAfter) : null,
-            recent);
+            recent,
+            ClustersFormatter.ServingStateName(host.ServingState),
+            AdminHandlers.MaintenanceName(host.Maintenance),
+            SlowStartPercent(cluster, host));
+    }
+
+    /// <summary>The host's slow-start weight in percent of its weight while it ramps up; null otherwise.</summary>
+    private static double? SlowStartPercent(ClusterState cluster, EndpointState host)
+    {
+        if (cluster.Config.SlowStart is not { } slowStart || host.AvailableSince == long.MinValue || host.ServingState != ServingState.Up)
+        {
+            return null;
+        }
+
+        var age = cluster.Time.GetElapsedTime(host.AvailableSince);
+        return age >= slowStart.Window ? null : Math.Round(slowStart.Factor(age) * 100, 1);
     }
 
     private static string? Reason(string state, HealthFlags flags, HealthCheckRecord? lastCheck, IReadOnlyList<HealthChange> changes)

@@ -45,4 +45,7 @@ internal interface IAdminHost
 
     /// <summary>Reopens every log file the process writes (<c>/reopen_logs</c>, as SIGUSR1).</summary>
     void ReopenLogs();
+
+    /// <summary>An operator drained, disabled or enabled an endpoint (for the log; the cluster already applied it).</summary>
+    void OnMaintenanceChanged(string cluster, string address, MaintenanceMode mode);
 }

@@ -13,6 +13,7 @@ internal sealed class ClusterManager
     private readonly StatsStore _stats;
     private readonly Func<ClusterConfig, ILoadBalancer> _balancers;
     private readonly Func<ClusterState, IClusterHealthMonitor>? _health;
+    private readonly TimeProvider _time;
     private readonly Lock _applyLock = new();
     private volatile ImmutableDictionary<string, ClusterState> _clusters =
         ImmutableDictionary<string, ClusterState>.Empty.WithComparers(StringComparer.Ordinal);
@@ -23,8 +24,10 @@ internal sealed class ClusterManager
     /// Builds a cluster's health monitor (active health checks and outlier detection); null runs clusters without
     /// either (unit tests). This is where health is wired to a cluster: the caller (Hosting) knows both sides.
     /// </param>
-    public ClusterManager(StatsStore stats, Func<ClusterConfig, ILoadBalancer> balancers, Func<ClusterState, IClusterHealthMonitor>? health = null)
+    /// <param name="time">The clock slow start measures with; null means the system clock.</param>
+    public ClusterManager(StatsStore stats, Func<ClusterConfig, ILoadBalancer> balancers, Func<ClusterState, IClusterHealthMonitor>? health = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _stats = stats;
         _balancers = balancers;
         _health = health;
@@ -41,6 +44,9 @@ internal sealed class ClusterManager
     public Counter ClusterModified { get; }
 
     public Counter ClusterRemoved { get; }
+
+    /// <summary>The operators' maintenance states (drain, disable), kept across reloads until enabled.</summary>
+    public MaintenanceBook Maintenance { get; } = new();
 
     public IReadOnlyCollection<ClusterState> Clusters => _clusters.Values.ToArray();
 
@@ -71,7 +77,7 @@ internal sealed class ClusterManager
                 {
                     // A new stat name (alt_stat_name changed) means a new cluster object, as in Envoy: its stats
                     // objects are bound to the name for the life of the object.
-                    builder[config.Name] = new ClusterState(config, assignment, _stats, _balancers, _health);
+                    builder[config.Name] = new ClusterState(config, assignment, _stats, _balancers, _health, _time, Maintenance);
                     existing?.Retire();
                     (existing is null ? ClusterAdded : ClusterModified).Increment();
                 }

@@ -25,6 +25,11 @@ internal sealed class ClusterState
     // membership changes in the order they were made, without holding _sync while it runs.
     private readonly Lock _writers = new();
     private readonly IClusterHealthMonitor? _health;
+    private readonly TimeProvider _time;
+    private readonly MaintenanceBook? _maintenance;
+
+    // False until the first availability rebuild: hosts there when the cluster is built do not start slowly.
+    private bool _built;
     private volatile ClusterConfig _config;
     private volatile EndpointSet _all = EndpointSet.Empty;
     private volatile ClusterAvailability _availability = ClusterAvailability.Empty;
@@ -35,14 +40,20 @@ internal sealed class ClusterState
     /// <param name="stats">The process stats.</param>
     /// <param name="balancers">Builds the balancer of an <c>lb_policy</c> (LoadBalancing's factory).</param>
     /// <param name="health">Builds the cluster's health monitor (Health's factory); null runs without health.</param>
+    /// <param name="time">The clock slow start measures with; null means the system clock.</param>
+    /// <param name="maintenance">The operators' maintenance states, which outlive this object; null: none.</param>
     public ClusterState(
         ClusterConfig config,
         ClusterLoadAssignmentConfig? assignment,
         StatsStore stats,
         Func<ClusterConfig, ILoadBalancer> balancers,
-        Func<ClusterState, IClusterHealthMonitor>? health = null)
+        Func<ClusterState, IClusterHealthMonitor>? health = null,
+        TimeProvider? time = null,
+        MaintenanceBook? maintenance = null)
     {
         ArgumentNullException.ThrowIfNull(balancers);
+        _time = time ?? TimeProvider.System;
+        _maintenance = maintenance;
         _config = config;
         _balancers = balancers;
         _loadBalancer = balancers(config);
@@ -52,6 +63,9 @@ internal sealed class ClusterState
     }
 
     public string Name => _config.Name;
+
+    /// <summary>The clock slow start measures with (host <see cref="EndpointState.AvailableSince"/> timestamps).</summary>
+    public TimeProvider Time => _time;
 
     public ClusterConfig Config => _config;
 
@@ -131,7 +145,8 @@ internal sealed class ClusterState
     {
         var policyChanged = config.LbPolicy != _config.LbPolicy
             || config.LeastRequestChoiceCount != _config.LeastRequestChoiceCount
-            || config.LeastRequestActiveRequestBias != _config.LeastRequestActiveRequestBias;
+            || config.LeastRequestActiveRequestBias != _config.LeastRequestActiveRequestBias
+            || config.SlowStart != _config.SlowStart;
         _config = config;
         if (policyChanged)
         {
@@ -150,6 +165,7 @@ internal sealed class ClusterState
                 if (!existing.Remove(endpoint.Address.ToEndPoint(), out var host))
                 {
                     host = new EndpointState(endpoint);
+                    host.Maintenance = _maintenance?.Get(config.Name, host.AddressText) ?? MaintenanceMode.None;
                     added.Add(host);
                 }
                 else
@@ -219,6 +235,13 @@ internal sealed class ClusterState
         // FAILED_ACTIVE_HC, and only excludes the host outright with ignore_new_hosts_until_first_hc (below).
         const HealthFlags informational = HealthFlags.PendingDynamicRemoval | HealthFlags.PendingActiveHc;
         var all = _all;
+        TrackSlowStart(all, informational);
+        if (all.Hosts.Any(h => h.Maintenance != MaintenanceMode.None))
+        {
+            // Taken out by an operator: no new connections, even in panic, and not counted toward the threshold.
+            all = new EndpointSet([.. all.Hosts.Where(h => h.Maintenance == MaintenanceMode.None)]);
+        }
+
         if (_config.IgnoreNewHostsUntilFirstHc && all.Hosts.Any(h => h.HealthFlags.HasFlag(HealthFlags.PendingActiveHc)))
         {
             // Excluded hosts take no traffic even in panic and do not count toward the panic threshold.
@@ -255,6 +278,57 @@ internal sealed class ClusterState
         Stats.MembershipHealthy.Set(healthy.Count);
         Stats.MembershipDegraded.Set(degraded.Count);
         Stats.MaxHostWeight.Set(maxWeight);
+    }
+
+    /// <summary>
+    /// Starts slow start for each host that turned available since the last rebuild (added, healthy again, or back
+    /// from maintenance), as Envoy does for hosts that join or pass their health check again; not for the hosts the
+    /// cluster was built with, including their first passing check. Under <see cref="_sync"/>.
+    /// </summary>
+    private void TrackSlowStart(EndpointSet all, HealthFlags informational)
+    {
+        var now = _time.GetTimestamp();
+        foreach (var host in all.Hosts)
+        {
+            var available = (host.HealthFlags & ~informational) == HealthFlags.None && host.Maintenance == MaintenanceMode.None;
+            if (!_built)
+            {
+                host.StartsWithCluster = true;
+            }
+
+            if (available && !host.WasHealthy && !host.StartsWithCluster)
+            {
+                host.MarkAvailable(now);
+            }
+
+            if (available)
+            {
+                host.StartsWithCluster = false;
+            }
+
+            host.WasHealthy = available;
+        }
+
+        _built = true;
+    }
+
+    /// <summary>
+    /// Sets an operator's maintenance state for the host at <paramref name="address"/> (<c>ip:port</c>) and rebuilds
+    /// availability; false when the cluster has no such host. The state is also kept in the maintenance book, so a
+    /// reload that re-creates the host keeps it until it is enabled again.
+    /// </summary>
+    public bool SetMaintenance(string address, MaintenanceMode mode)
+    {
+        var host = _all.Hosts.FirstOrDefault(h => string.Equals(h.AddressText, address, StringComparison.Ordinal));
+        if (host is null)
+        {
+            return false;
+        }
+
+        _maintenance?.Set(Name, address, mode);
+        host.Maintenance = mode;
+        RecomputeAvailability();
+        return true;
     }
 
     /// <summary>Picks a host for a new connection; null when no host can be used (Envoy's <c>UH</c>).</summary>

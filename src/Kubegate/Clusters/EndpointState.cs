@@ -19,6 +19,9 @@ internal sealed class EndpointState
     private long _rqSuccess;
     private long _rqTimeout;
     private int _healthFlags;
+    private int _maintenance;
+    private int _readinessDraining;
+    private long _availableSince = long.MinValue;
 
     public EndpointState(LbEndpointConfig config)
     {
@@ -57,6 +60,53 @@ internal sealed class EndpointState
     public long RqSuccess => Volatile.Read(ref _rqSuccess);
 
     public long RqTimeout => Volatile.Read(ref _rqTimeout);
+
+    /// <summary>
+    /// The operator's maintenance state (admin <c>drain</c>/<c>disable</c>): not a health verdict, so Envoy's flags
+    /// stay as they are; the cluster leaves the host out of new connections while it is not <see cref="MaintenanceMode.None"/>.
+    /// </summary>
+    public MaintenanceMode Maintenance
+    {
+        get => (MaintenanceMode)Volatile.Read(ref _maintenance);
+        set => Volatile.Write(ref _maintenance, (int)value);
+    }
+
+    /// <summary>
+    /// True while the cluster's readiness check fails with an answer from the host (an apiserver in its shutdown
+    /// delay answers <c>/readyz</c> 503 but still serves): its connections are left to end by themselves.
+    /// </summary>
+    public bool ReadinessDraining
+    {
+        get => Volatile.Read(ref _readinessDraining) != 0;
+        set => Volatile.Write(ref _readinessDraining, value ? 1 : 0);
+    }
+
+    /// <summary>
+    /// When the host last turned available (added, or healthy again), as a <see cref="TimeProvider"/> timestamp;
+    /// <see cref="long.MinValue"/> for hosts that were there when the cluster was built. Slow start measures from it.
+    /// </summary>
+    public long AvailableSince => Volatile.Read(ref _availableSince);
+
+    /// <summary>Whether the host was healthy at the cluster's last availability rebuild (written only there).</summary>
+    internal bool WasHealthy { get; set; }
+
+    /// <summary>
+    /// The host was there when the cluster was built and has not been available yet: its first pass of the health
+    /// check is the cluster starting, not a recovery, so it does not start slowly (written only by the cluster).
+    /// </summary>
+    internal bool StartsWithCluster { get; set; }
+
+    /// <summary>What an operator reads: UP, DRAINING (readiness or maintenance drain), DISABLED or DOWN.</summary>
+    public ServingState ServingState => Maintenance switch
+    {
+        MaintenanceMode.Disable => ServingState.Disabled,
+        MaintenanceMode.Drain => ServingState.Draining,
+        _ when IsHealthy || (HealthFlags & ~(HealthFlags.PendingDynamicRemoval | HealthFlags.DegradedActiveHc | HealthFlags.DegradedEdsHealth)) == 0 => ServingState.Up,
+        _ when ReadinessDraining || HealthFlags.HasFlag(HealthFlags.EdsStatusDraining) => ServingState.Draining,
+        _ => ServingState.Down,
+    };
+
+    internal void MarkAvailable(long timestamp) => Volatile.Write(ref _availableSince, timestamp);
 
     /// <summary>Sets or clears flags atomically; returns true when the flags changed.</summary>
     public bool UpdateHealthFlags(HealthFlags set, HealthFlags clear)

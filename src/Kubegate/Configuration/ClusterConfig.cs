@@ -32,6 +32,12 @@ internal sealed record ClusterConfig
     /// <summary><c>least_request_lb_config.active_request_bias</c>; used only when endpoint weights differ.</summary>
     public double LeastRequestActiveRequestBias { get; init; } = 1.0;
 
+    /// <summary>The <c>slow_start_config</c> of the policy's lb config; null: new hosts take a full share at once.</summary>
+    public SlowStartConfig? SlowStart { get; init; }
+
+    /// <summary>The cluster's kubegate extension (<c>metadata.filter_metadata.kubegate</c>).</summary>
+    public KubegateClusterExtension Kubegate { get; init; } = KubegateClusterExtension.Default;
+
     public TcpKeepaliveConfig? TcpKeepalive { get; init; }
 
     /// <summary><c>common_lb_config.healthy_panic_threshold</c> in percent; 0 disables panic mode. Default 50.</summary>

@@ -146,9 +146,10 @@ internal sealed partial class ClusterHealth : IClusterHealthMonitor
     /// <summary>
     /// An active check just made <paramref name="host"/> unhealthy: drop it if it was only kept because it passed
     /// checks after leaving EDS, and ask the data path to close its connections with
-    /// <c>close_connections_on_host_health_failure</c>. Called with no lock held.
+    /// <c>close_connections_on_host_health_failure</c> (not when a readiness check only drains it:
+    /// <paramref name="closeConnections"/> false). Called with no lock held.
     /// </summary>
-    internal void OnActiveCheckFailedHost(EndpointState host)
+    internal void OnActiveCheckFailedHost(EndpointState host, bool closeConnections = true)
     {
         if (host.HealthFlags.HasFlag(HealthFlags.PendingDynamicRemoval))
         {
@@ -156,7 +157,7 @@ internal sealed partial class ClusterHealth : IClusterHealthMonitor
             _cluster.RemoveHost(host);
         }
 
-        if (_config is { CloseConnectionsOnHostHealthFailure: true } && _services.Connections is { } connections)
+        if (closeConnections && _config is { CloseConnectionsOnHostHealthFailure: true } && _services.Connections is { } connections)
         {
             // Off the checker's thread: closing sockets is quick, but there may be thousands.
             var cluster = _cluster;

@@ -153,6 +153,19 @@ internal static partial class KubegateCommandLine
         status.SetAction((parse, cancellationToken) => StatusCommand.RunAsync(parse.GetValue(admin)!, stdout, stderr, cancellationToken));
         root.Subcommands.Add(status);
 
+        var endpoint = new Command("endpoint", "Take an endpoint out of service for maintenance, or put it back (through a running kubegate's admin interface).");
+        foreach (var (action, help) in EndpointCommand.Actions)
+        {
+            var clusterArgument = new Argument<string>("cluster") { Description = "The cluster's name." };
+            var addressArgument = new Argument<string>("address") { Description = "The endpoint, as ip:port (as kubegate status prints it)." };
+            var command = new Command(action, help) { admin, clusterArgument, addressArgument };
+            command.SetAction((parse, cancellationToken) => EndpointCommand.RunAsync(
+                parse.GetValue(admin)!, action, parse.GetValue(clusterArgument)!, parse.GetValue(addressArgument)!, stdout, stderr, cancellationToken));
+            endpoint.Subcommands.Add(command);
+        }
+
+        root.Subcommands.Add(endpoint);
+
         var configuration = new InvocationConfiguration { Output = stdout, Error = stderr };
         return root.Parse(args).Invoke(configuration);
     }

@@ -50,7 +50,7 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
         _health = new HealthServices(Stats, _options.TimeProvider, loggerFactory, connections: Connections, logFiles: LogFiles);
 
         // Health is wired to clusters here, where both are known: Clusters never imports Health.
-        Clusters = new ClusterManager(Stats, LoadBalancerFactory.For(_options.Random), _health.CreateMonitor);
+        Clusters = new ClusterManager(Stats, LoadBalancerFactory.For(_options.Random, _options.TimeProvider), _health.CreateMonitor, _options.TimeProvider);
         AccessLogs = new AccessLogManager(LogFiles, loggerFactory.CreateLogger("kubegate.access_log"));
         var context = new ProxyContext(Clusters, Connections, loggerFactory.CreateLogger("kubegate.proxy"), _options.TimeProvider, _options.Random, _options.BufferPool, AccessLogs, _options.PipePool);
         Listeners = new ListenerManager(Stats, context, loggerFactory.CreateLogger("kubegate.listeners"), _options.DrainTime);
@@ -118,6 +118,15 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
 
     /// <summary>Reopens every log file (SIGUSR1, <c>/reopen_logs</c>).</summary>
     public void ReopenLogs() => LogFiles.ReopenAll();
+
+    /// <inheritdoc/>
+    public void OnMaintenanceChanged(string cluster, string address, MaintenanceMode mode) =>
+        Log.MaintenanceChanged(_logger, cluster, address, mode switch
+        {
+            MaintenanceMode.Drain => "drained: no new connections, open ones left to end",
+            MaintenanceMode.Disable => "disabled: no new connections, open ones closed gently at quiet moments",
+            _ => "enabled",
+        });
 
     /// <summary>
     /// Ends the shutdown drain now (a second SIGTERM or SIGINT): every open connection is closed and
@@ -338,6 +347,9 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
 
     private static partial class Log
     {
+        [LoggerMessage(EventIds.HostMaintenanceChanged, LogLevel.Warning, "cluster {Cluster}: endpoint {Address} {Change} by an operator", EventName = "HostMaintenanceChanged")]
+        public static partial void MaintenanceChanged(ILogger logger, string cluster, string address, string change);
+
         [LoggerMessage(EventIds.Starting, LogLevel.Information, "starting: {Listeners} listener(s), {Clusters} cluster(s)", EventName = "Starting")]
         public static partial void Starting(ILogger logger, int listeners, int clusters);
 

@@ -15,7 +15,7 @@ internal static class StatusCommand
 {
     public const string DefaultAdmin = "127.0.0.1:10000";
 
-    private static readonly string[] Headers = ["CLUSTER", "ENDPOINT", "STATE", "ACTIVE", "TOTAL", "LAST CHECK", "REASON"];
+    private static readonly string[] Headers = ["CLUSTER", "ENDPOINT", "SERVING", "STATE", "ACTIVE", "TOTAL", "LAST CHECK", "REASON"];
 
     public static async Task<int> RunAsync(string admin, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
@@ -73,7 +73,7 @@ internal static class StatusCommand
             var name = cluster.Name + (cluster.Panic ? " (PANIC)" : string.Empty);
             if (cluster.Endpoints.Count == 0)
             {
-                rows.Add([name, "-", "-", "-", "-", "-", "no endpoints"]);
+                rows.Add([name, "-", "-", "-", "-", "-", "-", "no endpoints"]);
             }
 
             foreach (var endpoint in cluster.Endpoints)
@@ -82,6 +82,7 @@ internal static class StatusCommand
                 [
                     name,
                     endpoint.Address,
+                    Serving(endpoint),
                     endpoint.State,
                     endpoint.ActiveConnections.ToString(CultureInfo.InvariantCulture),
                     endpoint.TotalConnections.ToString(CultureInfo.InvariantCulture),
@@ -113,6 +114,12 @@ internal static class StatusCommand
 
         return text.ToString();
     }
+
+    /// <summary>UP, DRAINING, DISABLED or DOWN; the maintenance state and slow start when they apply.</summary>
+    private static string Serving(DashboardEndpoint endpoint) =>
+        endpoint.Serving
+        + (endpoint.Maintenance is "drain" or "disable" ? " (maintenance)" : string.Empty)
+        + (endpoint.SlowStartPercent is { } percent ? " (slow start " + percent.ToString("0", CultureInfo.InvariantCulture) + "%)" : string.Empty);
 
     private static string LastCheck(DashboardCheck? check) =>
         check is null ? "-" : (check.Succeeded ? "ok" : "FAIL") + " " + check.LatencyMs.ToString("0.#", CultureInfo.InvariantCulture) + "ms";

@@ -74,6 +74,8 @@ internal static class EventIds
     public const int HealthCheckTlsConfigFailed = 506;
     public const int HealthEventLogFailed = 507;
     public const int HealthCheckFirstRoundDone = 508;
+    public const int HealthCheckHostDraining = 509;
+    public const int HealthCheckHostDownAfterDraining = 510;
 
     public const int OutlierHostEjected = 550;
     public const int OutlierHostUnejected = 551;
@@ -83,6 +85,8 @@ internal static class EventIds
     public const int HostConnectionsClosedOnHealthFailure = 580;
     // 581 (host pending dynamic removal) retired unused; ids are never reused.
     public const int HostRemovedAfterHealthFailure = 582;
+    public const int HostMaintenanceChanged = 583;
+    public const int HostConnectionsClosedGently = 584;
 
     // 600–649: admin interface.
     public const int AdminStarted = 600;

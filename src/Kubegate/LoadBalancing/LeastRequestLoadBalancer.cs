@@ -16,9 +16,11 @@ internal sealed class LeastRequestLoadBalancer : ILoadBalancer
     private readonly Random _random;
     private readonly int _choiceCount;
     private readonly double _activeRequestBias;
+    private readonly SlowStart? _slowStart;
 
-    public LeastRequestLoadBalancer(int choiceCount = 2, double activeRequestBias = 1.0, Random? random = null)
+    public LeastRequestLoadBalancer(int choiceCount = 2, double activeRequestBias = 1.0, Random? random = null, SlowStart? slowStart = null)
     {
+        _slowStart = slowStart;
         ArgumentOutOfRangeException.ThrowIfLessThan(choiceCount, 2);
         _choiceCount = choiceCount;
         _activeRequestBias = activeRequestBias;
@@ -33,7 +35,17 @@ internal sealed class LeastRequestLoadBalancer : ILoadBalancer
             return count == 0 ? null : hosts.Hosts[0];
         }
 
-        return hosts.EqualWeights ? PickOfChoices(hosts.Hosts) : PickWeighted(hosts.Hosts);
+        if (_slowStart is { } slowStart)
+        {
+            // As in Envoy, a host in slow start makes the weights unequal: the weighted pick, with scaled weights.
+            var now = slowStart.Now();
+            if (slowStart.AnyInWindow(hosts.Hosts, now))
+            {
+                return PickWeighted(hosts.Hosts, slowStart, now);
+            }
+        }
+
+        return hosts.EqualWeights ? PickOfChoices(hosts.Hosts) : PickWeighted(hosts.Hosts, null, 0);
     }
 
     private EndpointState PickOfChoices(EndpointState[] hosts)
@@ -76,18 +88,18 @@ internal sealed class LeastRequestLoadBalancer : ILoadBalancer
         return best!;
     }
 
-    private EndpointState PickWeighted(EndpointState[] hosts)
+    private EndpointState PickWeighted(EndpointState[] hosts, SlowStart? slowStart, long now)
     {
         double total = 0;
         foreach (var host in hosts)
         {
-            total += EffectiveWeight(host);
+            total += EffectiveWeight(host, slowStart, now);
         }
 
         var target = _random.NextDouble() * total;
         foreach (var host in hosts)
         {
-            target -= EffectiveWeight(host);
+            target -= EffectiveWeight(host, slowStart, now);
             if (target < 0)
             {
                 return host;
@@ -97,14 +109,16 @@ internal sealed class LeastRequestLoadBalancer : ILoadBalancer
         return hosts[^1];
     }
 
-    private double EffectiveWeight(EndpointState host)
+    /// <summary>Envoy's <c>weight / (active + 1) ^ bias</c>, the weight scaled by slow start first.</summary>
+    private double EffectiveWeight(EndpointState host, SlowStart? slowStart, long now)
     {
+        double weight = slowStart is null ? host.Weight : slowStart.Weight(host, now);
         var active = host.ActiveRequests;
         if (_activeRequestBias == 0 || active <= 0)
         {
-            return host.Weight;
+            return weight;
         }
 
-        return _activeRequestBias == 1.0 ? host.Weight / (double)(active + 1) : host.Weight / Math.Pow(active + 1, _activeRequestBias);
+        return _activeRequestBias == 1.0 ? weight / (active + 1) : weight / Math.Pow(active + 1, _activeRequestBias);
     }
 }

@@ -4,11 +4,21 @@ namespace Kubegate.LoadBalancing;
 
 /// <summary>
 /// ROUND_ROBIN: rotation over the hosts; with unequal weights, the set's smooth weighted schedule. Deterministic: a
-/// new balancer starts at the first host, and N picks over N equally weighted hosts hit each exactly once.
+/// new balancer starts at the first host, and N picks over N equally weighted hosts hit each exactly once. While a
+/// host is in slow start, picks are random in proportion to the scaled weights (Envoy rebuilds its EDF schedule
+/// from the same weights): the shares are Envoy's, the order is not a fixed rotation.
 /// </summary>
 internal sealed class RoundRobinLoadBalancer : ILoadBalancer
 {
+    private readonly SlowStart? _slowStart;
+    private readonly Random _random;
     private long _next = -1;
+
+    public RoundRobinLoadBalancer(SlowStart? slowStart = null, Random? random = null)
+    {
+        _slowStart = slowStart;
+        _random = random ?? Random.Shared;
+    }
 
     public EndpointState? Pick(EndpointSet hosts)
     {
@@ -16,6 +26,15 @@ internal sealed class RoundRobinLoadBalancer : ILoadBalancer
         if (count == 0)
         {
             return null;
+        }
+
+        if (_slowStart is { } slowStart && count > 1)
+        {
+            var now = slowStart.Now();
+            if (slowStart.AnyInWindow(hosts.Hosts, now))
+            {
+                return PickScaled(hosts.Hosts, slowStart, now);
+            }
         }
 
         var index = (ulong)Interlocked.Increment(ref _next);
@@ -26,5 +45,26 @@ internal sealed class RoundRobinLoadBalancer : ILoadBalancer
 
         var schedule = hosts.WeightedSchedule;
         return hosts.Hosts[schedule[(int)(index % (ulong)schedule.Length)]];
+    }
+
+    private EndpointState PickScaled(EndpointState[] hosts, SlowStart slowStart, long now)
+    {
+        double total = 0;
+        foreach (var host in hosts)
+        {
+            total += slowStart.Weight(host, now);
+        }
+
+        var target = _random.NextDouble() * total;
+        foreach (var host in hosts)
+        {
+            target -= slowStart.Weight(host, now);
+            if (target < 0)
+            {
+                return host;
+            }
+        }
+
+        return hosts[^1];
     }
 }

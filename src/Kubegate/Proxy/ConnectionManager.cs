@@ -37,6 +37,7 @@ internal sealed class ConnectionManager : IDisposable, IHostConnectionCloser
     private readonly TimeProvider _time;
     private readonly long _ticksPerMillisecond;
     private readonly Lock _drainsLock = new();
+    private readonly GentleCloser _gentle = new();
     private TaskCompletionSource? _drained;
     private volatile DrainSchedule? _shutdownDrain;
     private long _lastHeartbeat;
@@ -134,7 +135,8 @@ internal sealed class ConnectionManager : IDisposable, IHostConnectionCloser
     }
 
     /// <summary>
-    /// Pings the reactors, asks for due periodic access-log entries and, during a shutdown drain, closes due
+    /// Pings the reactors, asks for due periodic access-log entries, closes gently what <see cref="GentleCloser"/>
+    /// picks (rebalancing, disabled endpoints, <c>max_connection_age</c>) and, during a shutdown drain, closes due
     /// connections that are quiet; the timer calls this every second, tests may call it directly.
     /// </summary>
     public void OnHeartbeat()
@@ -150,9 +152,16 @@ internal sealed class ConnectionManager : IDisposable, IHostConnectionCloser
                 continue;
             }
 
+            if (drain is null)
+            {
+                _gentle.Consider(connection, now);
+            }
+
             connection.OnHeartbeat(now);
         }
 
+        // Rebalancing, disabled endpoints and max_connection_age: not during shutdown, whose drain closes everything.
+        _gentle.Close(now, QuietMilliseconds);
         Volatile.Write(ref _lastHeartbeat, NowMilliseconds());
     }
 

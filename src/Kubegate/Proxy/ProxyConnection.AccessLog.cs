@@ -133,6 +133,9 @@ internal sealed partial class ProxyConnection
     {
         CloseReason.IdleTimeout => "tcp_session_idle_timeout",
         CloseReason.MaxDuration => "max_downstream_connection_duration",
+        CloseReason.Rebalanced => "kubegate_rebalance",
+        CloseReason.EndpointDisabled => "kubegate_endpoint_disabled",
+        CloseReason.MaxConnectionAge => "kubegate_max_connection_age",
         _ => null,
     };
 }

@@ -111,6 +111,9 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         Reset,
         Shutdown,
         Drained,
+        Rebalanced,
+        EndpointDisabled,
+        MaxConnectionAge,
     }
 
     /// <summary>Which sockets are readable or writable as far as the connection knows (edge-triggered epoll).</summary>
@@ -931,6 +934,26 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
     }
 
     /// <summary>
+    /// kubegate's gentle close (rebalancing, a disabled endpoint, <c>max_connection_age</c>): as
+    /// <see cref="TryCloseQuiet"/>, FIN at a quiet moment, with its own termination details and the <c>RBL</c>
+    /// response flag. True when this call closed it. Any thread.
+    /// </summary>
+    public bool TryCloseGently(long now, long quietMilliseconds, GentleClose kind)
+    {
+        var quiet = now - Volatile.Read(ref _lastActivity);
+        var reason = kind switch
+        {
+            GentleClose.EndpointDisabled => CloseReason.EndpointDisabled,
+            GentleClose.MaxConnectionAge => CloseReason.MaxConnectionAge,
+            _ => CloseReason.Rebalanced,
+        };
+        return CurrentPhase == Phase.Relaying && quiet >= quietMilliseconds && RequestEnd(reason);
+    }
+
+    /// <summary>True while the connection relays bytes (connected upstream, not ending).</summary>
+    public bool IsRelaying => CurrentPhase == Phase.Relaying && Volatile.Read(ref _endDecided) == 0;
+
+    /// <summary>
     /// Called about once a second by <see cref="ConnectionManager"/> from its own thread: asks the reactor for the
     /// periodic access-log entry when one is due (timeouts are the reactor's own timers).
     /// </summary>
@@ -979,6 +1002,11 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         if (_closeReason == CloseReason.None)
         {
             _closeReason = reason;
+        }
+
+        if (reason is CloseReason.Rebalanced or CloseReason.EndpointDisabled or CloseReason.MaxConnectionAge)
+        {
+            ResponseFlags |= ResponseFlags.Rebalanced;
         }
 
         if (reason == CloseReason.Reset)

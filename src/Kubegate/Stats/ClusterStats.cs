@@ -26,11 +26,23 @@ internal sealed class ClusterStats
         MembershipChange = store.Counter(scope + "membership_change");
         MaxHostWeight = store.Gauge(scope + "max_host_weight");
         LbHealthyPanic = store.Counter(scope + "lb_healthy_panic");
+        RebalanceCxClosed = store.Counter(scope + "kubegate.rebalance_cx_closed");
+        DisabledCxClosed = store.Counter(scope + "kubegate.endpoint_disabled_cx_closed");
+        MaxAgeCxClosed = store.Counter(scope + "kubegate.max_connection_age_cx_closed");
         UpstreamCxConnectMs = store.Histogram(scope + "upstream_cx_connect_ms");
         UpstreamCxLengthMs = store.Histogram(scope + "upstream_cx_length_ms");
     }
 
     public Counter UpstreamCxTotal { get; }
+
+    /// <summary>kubegate's: connections closed gently because their host held more than its share (<c>rebalance</c>).</summary>
+    public Counter RebalanceCxClosed { get; }
+
+    /// <summary>kubegate's: connections of a disabled endpoint closed gently.</summary>
+    public Counter DisabledCxClosed { get; }
+
+    /// <summary>kubegate's: connections closed gently at their <c>max_connection_age</c>.</summary>
+    public Counter MaxAgeCxClosed { get; }
 
     public Gauge UpstreamCxActive { get; }
 

@@ -61,6 +61,8 @@ public class ClustersFormatterTests
             c::127.0.0.1:10001::priority::0
             c::127.0.0.1:10001::success_rate::-1
             c::127.0.0.1:10001::local_origin_success_rate::-1
+            c::127.0.0.1:10001::kubegate_state::UP
+            c::127.0.0.1:10001::kubegate_maintenance::enabled
             c::127.0.0.1:10002::cx_active::0
             c::127.0.0.1:10002::cx_connect_fail::0
             c::127.0.0.1:10002::cx_total::0
@@ -79,6 +81,8 @@ public class ClustersFormatterTests
             c::127.0.0.1:10002::priority::0
             c::127.0.0.1:10002::success_rate::-1
             c::127.0.0.1:10002::local_origin_success_rate::-1
+            c::127.0.0.1:10002::kubegate_state::DOWN
+            c::127.0.0.1:10002::kubegate_maintenance::enabled
 
             """.ReplaceLineEndings("\n"),
             text);
@@ -137,7 +141,7 @@ public class ClustersFormatterTests
             "\"" + """host_statuses":[{"address":{"socket_address":{"address":"127.0.0.1","port_value":10001}},"stats":[""" +
             """{"name":"cx_connect_fail","value":0},{"name":"cx_total","value":1},{"name":"rq_error","value":0},{"name":"rq_success","value":0},""" +
             """{"name":"rq_timeout","value":0},{"name":"rq_total","value":1},{"type":"GAUGE","name":"cx_active","value":1},{"type":"GAUGE","name":"rq_active","value":1}],""" +
-            "\"" + """health_status":{"eds_health_status":"DRAINING"},"weight":1}]}]}""",
+            "\"" + """health_status":{"eds_health_status":"DRAINING"},"weight":1,"kubegate":{"state":"DRAINING","maintenance":"enabled"}}]}]}""",
             json);
         using var _ = JsonDocument.Parse(json);
     }

@@ -102,9 +102,9 @@ public class DashboardStateTests
             """
             kubegate 1.2.3  state LIVE  uptime 90s
 
-            CLUSTER  ENDPOINT         STATE    ACTIVE  TOTAL  LAST CHECK  REASON
-            c        127.0.0.1:10001  healthy  1       2      ok 12.3ms   -
-            c        127.0.0.1:10002  failing  0       0      FAIL 1.5ms  connection refused
+            CLUSTER  ENDPOINT         SERVING  STATE    ACTIVE  TOTAL  LAST CHECK  REASON
+            c        127.0.0.1:10001  UP       healthy  1       2      ok 12.3ms   -
+            c        127.0.0.1:10002  DOWN     failing  0       0      FAIL 1.5ms  connection refused
 
             """.ReplaceLineEndings("\n"),
             text);
@@ -118,7 +118,7 @@ public class DashboardStateTests
 
         var text = StatusCommand.Render(document);
 
-        Assert.Contains("empty    -         -      -       -      -           no endpoints\n", text, StringComparison.Ordinal);
+        Assert.Contains("empty    -         -        -      -       -      -           no endpoints\n", text, StringComparison.Ordinal);
     }
 
     [Fact]

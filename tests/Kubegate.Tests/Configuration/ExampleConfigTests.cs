@@ -29,7 +29,11 @@ public class ExampleConfigTests
 
         var cluster1 = snapshot.FindCluster("k8s_cluster1")!;
         Assert.Equal(DiscoveryType.Eds, cluster1.Type);
-        Assert.Equal(LbPolicy.RoundRobin, cluster1.LbPolicy);
+        Assert.Equal(LbPolicy.LeastRequest, cluster1.LbPolicy);
+        Assert.Equal(new SlowStartConfig(TimeSpan.FromSeconds(60)), cluster1.SlowStart);
+        Assert.Equal(HealthCheckRole.Readiness, cluster1.Kubegate.HealthCheckRole);
+        Assert.Equal(new RebalanceConfig(20, 5, TimeSpan.FromSeconds(120)), cluster1.Kubegate.Rebalance);
+        Assert.True(cluster1.CloseConnectionsOnHostHealthFailure);
         Assert.Equal(50, cluster1.HealthyPanicThreshold);
         Assert.Equal(new TcpKeepaliveConfig(3, 300, 10), cluster1.TcpKeepalive);
         Assert.Equal(5u, cluster1.OutlierDetection!.Consecutive5xx);

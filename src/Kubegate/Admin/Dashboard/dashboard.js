@@ -158,7 +158,10 @@
       }
       html += '<tr class="endpoint ' + c + '" data-endpoint="' + esc(e.address) + '" data-state="' + esc(e.state) + '">' +
         '<td class="addr">' + esc(e.address) + (e.hostname ? '<div class="sub muted">' + esc(e.hostname) + "</div>" : "") + "</td>" +
-        '<td><span class="state ' + c + '">' + esc(e.state) + "</span></td>" +
+        '<td><span class="state ' + c + '">' + esc(e.state) + "</span>" +
+          '<div class="sub"><span class="pill serving ' + servingClass(e.serving) + '" data-serving="' + esc(e.serving) + '">' + esc(e.serving) + "</span>" +
+          (e.slow_start_percent != null ? ' <span class="pill warn slow-start" title="slow start: share of its weight">slow start ' + Math.round(e.slow_start_percent) + "%</span>" : "") +
+          "</div>" + maintenanceButtons(cluster.name, e) + "</td>" +
         '<td class="reason">' + reason + "</td>" +
         "<td>" + check + "</td>" +
         '<td class="num">' + e.active_connections + '</td><td class="num">' + e.total_connections + '</td><td class="num">' + e.connect_failures + "</td>" +
@@ -173,6 +176,31 @@
       }
     });
     return html + "</tbody></table></section>";
+  }
+
+  function servingClass(serving) {
+    return serving === "UP" ? "ok" : serving === "DOWN" ? "bad" : "warn";
+  }
+
+  // Maintenance: drain (no new connections), disable (drain, then move its connections gently), enable.
+  function maintenanceButtons(cluster, e) {
+    var actions = e.maintenance === "enabled" ? ["drain", "disable"] : ["enable"];
+    return '<div class="sub maintenance">' + actions.map(function (action) {
+      return '<button class="maint" data-action="' + action + '" data-cluster="' + esc(cluster) + '" data-address="' + esc(e.address) + '">' + action + "</button>";
+    }).join(" ") + "</div>";
+  }
+
+  function maintenance(button) {
+    var action = button.getAttribute("data-action");
+    var cluster = button.getAttribute("data-cluster");
+    var address = button.getAttribute("data-address");
+    if (!window.confirm(action + " endpoint " + address + " of cluster " + cluster + "?")) { return; }
+    // The admin requires this header on maintenance POSTs: a cross-site form cannot send it.
+    fetch("/kubegate/endpoint/" + action + "?cluster=" + encodeURIComponent(cluster) + "&address=" + encodeURIComponent(address),
+      { method: "POST", headers: { "X-Kubegate-Admin": "1" } })
+      .then(function (response) { return response.text().then(function (text) { if (!response.ok) { window.alert(text); } }); })
+      .catch(function () { window.alert("the admin interface did not answer"); });
+    // The next poll (within a second) shows the new state.
   }
 
   function render(state) {
@@ -251,6 +279,10 @@
 
   document.addEventListener("click", function (event) {
     var target = event.target;
+    if (target && target.classList && target.classList.contains("maint")) {
+      maintenance(target);
+      return;
+    }
     if (target && target.classList && target.classList.contains("history")) {
       var key = target.getAttribute("data-key");
       openHistory[key] = !openHistory[key];

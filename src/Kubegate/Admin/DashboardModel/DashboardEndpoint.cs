@@ -2,7 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace Kubegate.Admin.DashboardModel;
 
-/// <summary>One endpoint: its state word and why, its counters, its last check and its recent health changes.</summary>
+/// <summary>
+/// One endpoint: its state word and why, its counters, its last check and its recent health changes; what it takes
+/// (<c>serving</c>: UP, DRAINING, DISABLED, DOWN), an operator's maintenance state, and its slow-start weight in
+/// percent while it ramps up.
+/// </summary>
 internal sealed record DashboardEndpoint(
     string Address,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Hostname,
@@ -17,4 +21,7 @@ internal sealed record DashboardEndpoint(
     long ConnectFailures,
     DashboardCheck? LastCheck,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CertificateNotAfter,
-    IReadOnlyList<DashboardChange> Changes);
+    IReadOnlyList<DashboardChange> Changes,
+    string Serving = "UP",
+    string Maintenance = "enabled",
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? SlowStartPercent = null);

@@ -35,7 +35,9 @@ internal static class ClusterBinder
         var loadAssignment = BindLoadAssignment(ctx, m, type, typeNumber is null or 0, name);
         var connectTimeout = m.Duration("connect_timeout", positive: true);
         var lbPolicy = BindLbPolicy(ctx, m);
-        var (choiceCount, activeRequestBias) = BindLeastRequest(ctx, m, lbPolicy);
+        var (choiceCount, activeRequestBias, leastRequestSlowStart) = BindLeastRequest(ctx, m, lbPolicy);
+        var roundRobinSlowStart = BindRoundRobin(ctx, m, lbPolicy);
+        var kubegate = BindMetadata(ctx, m);
         var (panicThreshold, ignoreNewHosts) = BindCommonLb(ctx, m);
         var keepalive = BindUpstreamConnectionOptions(m);
         var maxConnections = BindCircuitBreakers(m);
@@ -82,6 +84,8 @@ internal static class ClusterBinder
             LbPolicy = lbPolicy ?? LbPolicy.RoundRobin,
             LeastRequestChoiceCount = choiceCount,
             LeastRequestActiveRequestBias = activeRequestBias,
+            SlowStart = lbPolicy is LbPolicy.LeastRequest ? leastRequestSlowStart : lbPolicy is null or LbPolicy.RoundRobin ? roundRobinSlowStart : null,
+            Kubegate = kubegate,
             TcpKeepalive = keepalive,
             HealthyPanicThreshold = panicThreshold,
             IgnoreNewHostsUntilFirstHc = ignoreNewHosts,
@@ -188,13 +192,13 @@ internal static class ClusterBinder
         }
     }
 
-    private static (int ChoiceCount, double ActiveRequestBias) BindLeastRequest(BindContext ctx, MessageReader m, LbPolicy? policy)
+    private static (int ChoiceCount, double ActiveRequestBias, SlowStartConfig? SlowStart) BindLeastRequest(BindContext ctx, MessageReader m, LbPolicy? policy)
     {
         var field = m.Find("least_request_lb_config");
         var config = MessageReader.Open(ctx, field, ProtoTypes.LeastRequestLbConfig);
         if (config is null)
         {
-            return (2, 1.0);
+            return (2, 1.0, null);
         }
 
         var choiceField = config.Find("choice_count");
@@ -227,13 +231,184 @@ internal static class ClusterBinder
             }
         }
 
+        var slowStart = BindSlowStart(ctx, config);
         config.Finish();
         if (policy is not LbPolicy.LeastRequest)
         {
             ctx.Warning(field.Line, field.Path, "least_request_lb_config is used only with lb_policy: LEAST_REQUEST", "add lb_policy: LEAST_REQUEST, or remove least_request_lb_config");
         }
 
-        return ((int)Math.Min(choiceCount ?? 2, int.MaxValue), bias);
+        return ((int)Math.Min(choiceCount ?? 2, int.MaxValue), bias, slowStart);
+    }
+
+    private static SlowStartConfig? BindRoundRobin(BindContext ctx, MessageReader m, LbPolicy? policy)
+    {
+        var field = m.Find("round_robin_lb_config");
+        var config = MessageReader.Open(ctx, field, ProtoTypes.RoundRobinLbConfig);
+        if (config is null)
+        {
+            return null;
+        }
+
+        var slowStart = BindSlowStart(ctx, config);
+        config.Finish();
+        if (policy is not (null or LbPolicy.RoundRobin))
+        {
+            ctx.Warning(field.Line, field.Path, "round_robin_lb_config is used only with lb_policy: ROUND_ROBIN", "remove round_robin_lb_config, or write lb_policy: ROUND_ROBIN");
+        }
+
+        return slowStart;
+    }
+
+    /// <summary>
+    /// <c>slow_start_config</c> (Envoy's <c>SlowStartConfig</c>): without <c>slow_start_window</c> Envoy does no slow
+    /// start, so neither does kubegate.
+    /// </summary>
+    private static SlowStartConfig? BindSlowStart(BindContext ctx, MessageReader lbConfig)
+    {
+        var config = lbConfig.Message("slow_start_config", ProtoTypes.SlowStartConfig);
+        if (config is null)
+        {
+            return null;
+        }
+
+        var window = config.Duration("slow_start_window");
+        var aggression = 1.0;
+        var aggressionField = config.Find("aggression");
+        if (aggressionField.Node is ConfigScalar { IsNull: false } scalar)
+        {
+            ctx.ParseError(
+                aggressionField.Line,
+                aggressionField.Path,
+                $"aggression is an envoy.config.core.v3.RuntimeDouble object, found {scalar.Describe()}",
+                $"write `aggression: {{default_value: {scalar.Text}, runtime_key: upstream.slow_start.aggression}}`");
+        }
+        else if (MessageReader.Open(ctx, aggressionField, ProtoTypes.RuntimeDouble) is { } runtimeDouble)
+        {
+            var valueField = runtimeDouble.Find("default_value");
+            aggression = ProtoValues.Double(ctx, valueField, wrapper: false) ?? 1.0;
+            runtimeDouble.Find("runtime_key");
+            runtimeDouble.Finish();
+            if (aggression <= 0)
+            {
+                ctx.Error(valueField.Line, valueField.Path, "aggression must be greater than 0", "write default_value: 1.0 (linear ramp-up, the default)");
+                aggression = 1.0;
+            }
+        }
+
+        var minWeightField = config.Find("min_weight_percent");
+        var minWeight = ProtoValues.Percent(ctx, minWeightField) ?? 10;
+        config.Finish();
+        return window is { } w && w > TimeSpan.Zero ? new SlowStartConfig(w, aggression, minWeight) : null;
+    }
+
+    private static RebalanceConfig? BindRebalance(BindContext ctx, MessageReader kubegate)
+    {
+        var field = kubegate.Find("rebalance");
+        var rebalance = MessageReader.Open(ctx, field, ProtoTypes.KubegateRebalance);
+        if (rebalance is null)
+        {
+            return null;
+        }
+
+        var toleranceField = rebalance.Find("tolerance_percent");
+        var tolerance = ProtoValues.Double(ctx, toleranceField, wrapper: false) ?? 20;
+        if (tolerance is < 0 or > 100)
+        {
+            ctx.Error(toleranceField.Line, toleranceField.Path, $"tolerance_percent must be between 0 and 100, found {tolerance}", "write tolerance_percent: 20 (each apiserver within 20 % of its share)");
+            tolerance = 20;
+        }
+
+        var rateField = rebalance.Find("max_closes_per_second");
+        var rate = ProtoValues.UInt32(ctx, rateField, wrapper: false) ?? RebalanceConfig.DefaultMaxClosesPerSecond;
+        if (rate is 0 or > 10_000)
+        {
+            ctx.Error(rateField.Line, rateField.Path, $"max_closes_per_second must be between 1 and 10000, found {rate}", "write max_closes_per_second: 5");
+            rate = RebalanceConfig.DefaultMaxClosesPerSecond;
+        }
+
+        var minAge = rebalance.Duration("min_connection_age") ?? RebalanceConfig.DefaultMinConnectionAge;
+        rebalance.Finish();
+        return new RebalanceConfig(tolerance, (int)rate, minAge);
+    }
+
+    /// <summary>
+    /// <c>metadata</c>: Envoy keeps it for filters; kubegate reads its own knobs from <c>filter_metadata.kubegate</c>
+    /// and leaves every other namespace alone.
+    /// </summary>
+    private static KubegateClusterExtension BindMetadata(BindContext ctx, MessageReader m)
+    {
+        var metadata = m.Message("metadata", ProtoTypes.Metadata);
+        if (metadata is null)
+        {
+            return KubegateClusterExtension.Default;
+        }
+
+        var filterMetadata = metadata.Find("filter_metadata");
+        metadata.Finish();
+        if (filterMetadata.Node is not ConfigMapping namespaces)
+        {
+            if (filterMetadata.Node is ConfigNode { } other and not ConfigScalar { IsNull: true })
+            {
+                ctx.ParseError(filterMetadata.Line, filterMetadata.Path, $"filter_metadata is a map of namespace to object, found {other.Describe()}", "write filter_metadata: {kubegate: {...}}");
+            }
+
+            return KubegateClusterExtension.Default;
+        }
+
+        foreach (var entry in namespaces.Entries)
+        {
+            if (!string.Equals(entry.Key, "kubegate", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var kubegate = MessageReader.Open(ctx, entry.Value, MessageReader.Child(filterMetadata.Path, entry.Key), ProtoTypes.KubegateClusterMetadata, entry.Line);
+            if (kubegate is null)
+            {
+                return KubegateClusterExtension.Default;
+            }
+
+            var roleField = kubegate.Find("health_check_role");
+            var role = HealthCheckRole.Liveness;
+            switch (ProtoValues.String(ctx, roleField))
+            {
+                case null or "liveness":
+                    break;
+                case "readiness":
+                    role = HealthCheckRole.Readiness;
+                    break;
+                case var other:
+                    ctx.Error(roleField.Line, roleField.Path, $"health_check_role must be readiness or liveness, found '{other}'", "write health_check_role: readiness (an answered failure such as /readyz 503 drains the host) or liveness (Envoy's meaning: any failure takes it down)");
+                    break;
+            }
+
+            var livenessField = kubegate.Find("liveness_path");
+            var livenessPath = ProtoValues.String(ctx, livenessField);
+            if (livenessPath is { Length: > 0 } && !livenessPath.StartsWith('/'))
+            {
+                ctx.Error(livenessField.Line, livenessField.Path, $"liveness_path must be an absolute path, found '{livenessPath}'", "write liveness_path: /livez");
+            }
+            else if (livenessPath is { Length: > 0 } && role != HealthCheckRole.Readiness)
+            {
+                ctx.Warning(livenessField.Line, livenessField.Path, "liveness_path is used only with health_check_role: readiness", "add health_check_role: readiness, or remove liveness_path");
+            }
+
+            var rebalance = BindRebalance(ctx, kubegate);
+            var maxAge = kubegate.Duration("max_connection_age", positive: true);
+            var jitterField = kubegate.Find("max_connection_age_jitter_percent");
+            var jitter = ProtoValues.Double(ctx, jitterField, wrapper: false) ?? 10;
+            if (jitter is < 0 or > 100)
+            {
+                ctx.Error(jitterField.Line, jitterField.Path, $"max_connection_age_jitter_percent must be between 0 and 100, found {jitter}", "write max_connection_age_jitter_percent: 10");
+                jitter = 10;
+            }
+
+            kubegate.Finish();
+            return new KubegateClusterExtension { HealthCheckRole = role, LivenessPath = string.IsNullOrEmpty(livenessPath) ? null : livenessPath, Rebalance = rebalance, MaxConnectionAge = maxAge, MaxConnectionAgeJitterPercent = jitter };
+        }
+
+        return KubegateClusterExtension.Default;
     }
 
     private static (double PanicThreshold, bool IgnoreNewHosts) BindCommonLb(BindContext ctx, MessageReader m)

@@ -163,7 +163,6 @@ internal static class FieldRules
             ["dns_resolution_config"] = Silent,
             ["typed_dns_resolver_config"] = Silent,
             ["dns_jitter"] = Silent,
-            ["metadata"] = Silent,
             ["wait_for_warm_on_init"] = Silent,
             ["cleanup_interval"] = Silent,
             ["typed_extension_protocol_options"] = Silent,
@@ -184,7 +183,6 @@ internal static class FieldRules
             ["preconnect_policy"] = Ignored,
             ["track_cluster_stats"] = Ignored,
             ["lrs_server"] = Ignored,
-            ["round_robin_lb_config"] = new(FieldTreatment.Ignored, "kubegate has no slow-start mode"),
             ["lb_subset_config"] = new(FieldTreatment.Ignored, "kubegate does not support subset load balancing"),
             ["filters"] = new(FieldTreatment.Unsupported, "kubegate does not support upstream network filters"),
             ["load_balancing_policy"] = new(FieldTreatment.Unsupported, "kubegate does not support load_balancing_policy", "use lb_policy: ROUND_ROBIN, LEAST_REQUEST or RANDOM"),
@@ -192,10 +190,18 @@ internal static class FieldRules
             ["cluster_type"] = new(FieldTreatment.Unsupported, "kubegate does not support custom cluster types", "use type: EDS or type: STATIC with IP literals"),
         },
         [ProtoTypes.EdsClusterConfig] = new(),
-        [ProtoTypes.LeastRequestLbConfig] = new()
+        [ProtoTypes.LeastRequestLbConfig] = new(),
+        [ProtoTypes.RoundRobinLbConfig] = new()
         {
-            ["slow_start_config"] = new(FieldTreatment.Ignored, "kubegate has no slow-start mode"),
+            ["locality_lb_config"] = new(FieldTreatment.Ignored, "kubegate has no locality-aware balancing"),
         },
+        [ProtoTypes.SlowStartConfig] = new(),
+        [ProtoTypes.Metadata] = new()
+        {
+            ["typed_filter_metadata"] = Silent,
+        },
+        [ProtoTypes.KubegateClusterMetadata] = new(),
+        [ProtoTypes.KubegateRebalance] = new(),
         [ProtoTypes.CommonLbConfig] = new()
         {
             ["zone_aware_lb_config"] = Silent,

@@ -40,6 +40,15 @@ internal static class ProtoTypes
     public const string EdsClusterConfig = "envoy.config.cluster.v3.Cluster.EdsClusterConfig";
     public const string LeastRequestLbConfig = "envoy.config.cluster.v3.Cluster.LeastRequestLbConfig";
     public const string CommonLbConfig = "envoy.config.cluster.v3.Cluster.CommonLbConfig";
+    public const string RoundRobinLbConfig = "envoy.config.cluster.v3.Cluster.RoundRobinLbConfig";
+    public const string SlowStartConfig = "envoy.config.cluster.v3.Cluster.SlowStartConfig";
+    public const string Metadata = "envoy.config.core.v3.Metadata";
+
+    /// <summary>Not an Envoy message: the cluster's <c>metadata.filter_metadata.kubegate</c> struct (kubegate's knobs).</summary>
+    public const string KubegateClusterMetadata = "kubegate.ClusterMetadata";
+
+    /// <summary>Not an Envoy message: <c>filter_metadata.kubegate.rebalance</c>.</summary>
+    public const string KubegateRebalance = "kubegate.Rebalance";
     public const string TransportSocketMatch = "envoy.config.cluster.v3.Cluster.TransportSocketMatch";
     public const string CircuitBreakers = "envoy.config.cluster.v3.CircuitBreakers";
     public const string Thresholds = "envoy.config.cluster.v3.CircuitBreakers.Thresholds";

@@ -10,6 +10,12 @@ internal sealed partial class ActiveHealthChecker
         [LoggerMessage(EventIds.HealthCheckHostUnhealthy, LogLevel.Warning, "cluster {Cluster}: host {Host} is unhealthy: {Reason}", EventName = "HealthCheckHostUnhealthy")]
         public static partial void HostUnhealthy(ILogger logger, string cluster, string host, string reason);
 
+        [LoggerMessage(EventIds.HealthCheckHostDraining, LogLevel.Warning, "cluster {Cluster}: host {Host} is draining (its readiness check failed with an answer; open connections are left to end): {Reason}", EventName = "HealthCheckHostDraining")]
+        public static partial void HostDraining(ILogger logger, string cluster, string host, string reason);
+
+        [LoggerMessage(EventIds.HealthCheckHostDownAfterDraining, LogLevel.Warning, "cluster {Cluster}: draining host {Host} is down: {Reason}", EventName = "HealthCheckHostDownAfterDraining")]
+        public static partial void HostDownAfterDraining(ILogger logger, string cluster, string host, string reason);
+
         [LoggerMessage(EventIds.HealthCheckHostHealthy, LogLevel.Information, "cluster {Cluster}: host {Host} is healthy: {Reason}", EventName = "HealthCheckHostHealthy")]
         public static partial void HostHealthy(ILogger logger, string cluster, string host, string reason);
 

@@ -166,6 +166,7 @@ internal sealed partial class ActiveHealthChecker : IDisposable
     internal void OnResult(HealthCheckSession session, ProbeResult result, TimeSpan latency)
     {
         EndpointState? failedHost = null;
+        var closeConnections = true;
         lock (_owner.SyncRoot)
         {
             if (_disposed || session.IsStopped)
@@ -177,6 +178,14 @@ internal sealed partial class ActiveHealthChecker : IDisposable
             var now = _services.Time.GetUtcNow();
             var record = new HealthCheckRecord(now, result.Succeeded, result.Succeeded ? null : result.FailureType, latency, result.Reason, result.StatusCode);
             HostHealthInfo.For(host).RecordCheck(record);
+
+            // A readiness check that got an answer (an apiserver in its shutdown delay answers /readyz 503 and still
+            // serves) drains the host; one that got none (refused, timed out) takes it down. Set before the flags
+            // change, so whoever sees the host fail also sees which.
+            var wasDraining = host.ReadinessDraining;
+            host.ReadinessDraining = _clusterConfig.Kubegate.HealthCheckRole == HealthCheckRole.Readiness
+                && !result.Succeeded
+                && (result.Alive ?? result.StatusCode is not null);
             var verdict = Apply(session, result, now);
             var next = HealthCheckIntervals.WithJitter(
                 HealthCheckIntervals.Base(Config, _cluster.Stats.UpstreamCxTotal.Used, result.Succeeded, verdict.Transition), Config, _services.NextRandom);
@@ -185,6 +194,17 @@ internal sealed partial class ActiveHealthChecker : IDisposable
             if (verdict.BecameUnhealthy)
             {
                 failedHost = host;
+                closeConnections = !host.ReadinessDraining;
+            }
+            else if (wasDraining && !host.ReadinessDraining && host.HealthFlags.HasFlag(HealthFlags.FailedActiveHc))
+            {
+                // Draining, then down (the apiserver stopped): what a liveness failure would have closed, close now.
+                Log.HostDownAfterDraining(_logger, _clusterConfig.Name, host.AddressText, result.Reason ?? string.Empty);
+                failedHost = host;
+            }
+            else if (!wasDraining && host.ReadinessDraining)
+            {
+                Log.HostDraining(_logger, _clusterConfig.Name, host.AddressText, result.Reason ?? string.Empty);
             }
 
             CheckCompleted?.Invoke(host, record);
@@ -194,7 +214,7 @@ internal sealed partial class ActiveHealthChecker : IDisposable
         // (RemoveHost), and closing connections is a request to the data path.
         if (failedHost is not null)
         {
-            _owner.OnActiveCheckFailedHost(failedHost);
+            _owner.OnActiveCheckFailedHost(failedHost, closeConnections);
         }
     }
 
@@ -269,7 +289,7 @@ internal sealed partial class ActiveHealthChecker : IDisposable
         }
 
         return Config.Http is { } http
-            ? new HttpHealthProbe(_clusterConfig.Name, Config, http, host, _tls, _tlsError)
+            ? new HttpHealthProbe(_clusterConfig.Name, Config, http, host, _tls, _tlsError, _clusterConfig.Kubegate.HealthCheckRole == HealthCheckRole.Readiness ? _clusterConfig.Kubegate.LivenessPath : null)
             : new TcpHealthProbe(Config.Tcp ?? new TcpHealthCheckConfig(), host, _tls, _tlsError);
     }
 

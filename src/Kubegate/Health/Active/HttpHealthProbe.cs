@@ -43,6 +43,7 @@ internal sealed class HttpHealthProbe : HealthProbe
     private readonly string? _tlsError;
     private readonly HostHealthInfo _info;
     private readonly bool _handlerTls;
+    private readonly Uri? _livenessUri;
 
     /// <param name="clusterName">The cluster name: the Host header unless one is configured.</param>
     /// <param name="healthCheck">The health check (for <c>reuse_connection</c>).</param>
@@ -50,7 +51,11 @@ internal sealed class HttpHealthProbe : HealthProbe
     /// <param name="host">The host to check.</param>
     /// <param name="tls">TLS settings; null for plaintext (unless <paramref name="tlsError"/> is set).</param>
     /// <param name="tlsError">Why the TLS settings could not be built; every check then fails with it.</param>
-    public HttpHealthProbe(string clusterName, HealthCheckConfig healthCheck, HttpHealthCheckConfig config, EndpointState host, HealthCheckTls? tls, string? tlsError)
+    /// <param name="livenessPath">
+    /// The kubegate extension's <c>liveness_path</c> (with <c>health_check_role: readiness</c>): asked after a failed
+    /// readiness answer, to tell a draining host from one that is alive in name only; null: not asked.
+    /// </param>
+    public HttpHealthProbe(string clusterName, HealthCheckConfig healthCheck, HttpHealthCheckConfig config, EndpointState host, HealthCheckTls? tls, string? tlsError, string? livenessPath = null)
     {
         _config = config;
         _tls = tls;
@@ -73,6 +78,11 @@ internal sealed class HttpHealthProbe : HealthProbe
         else
         {
             _uri = new Uri("http://" + _endPoint + path, UriKind.Absolute);
+        }
+
+        if (!string.IsNullOrEmpty(livenessPath))
+        {
+            _livenessUri = new Uri(_uri, livenessPath.StartsWith('/') ? livenessPath : "/" + livenessPath);
         }
 
         _handler = new SocketsHttpHandler
@@ -101,7 +111,25 @@ internal sealed class HttpHealthProbe : HealthProbe
             return ProbeResult.NetworkFailure(_tlsError);
         }
 
-        using var request = new HttpRequestMessage(_method, _uri)
+        var result = await RequestAsync(_method, _uri, cancellationToken).ConfigureAwait(false);
+        if (_livenessUri is null || result.Succeeded || result.StatusCode is null)
+        {
+            return result;
+        }
+
+        // The readiness check failed with an answer: is the host alive (kube-apiserver's /livez during its shutdown
+        // delay), or answering but broken?
+        var liveness = await RequestAsync(HttpMethod.Get, _livenessUri, cancellationToken).ConfigureAwait(false);
+        return result with
+        {
+            Alive = liveness.Succeeded,
+            Reason = liveness.Succeeded ? result.Reason : $"{result.Reason}; {_livenessUri.AbsolutePath}: {liveness.Reason}",
+        };
+    }
+
+    private async Task<ProbeResult> RequestAsync(HttpMethod method, Uri uri, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, uri)
         {
             Version = _version,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,

@@ -8,6 +8,10 @@ namespace Kubegate.Health.Active;
 /// <param name="StatusCode">The HTTP status, when one arrived.</param>
 /// <param name="Degraded">The answer carried <c>x-envoy-degraded</c>.</param>
 /// <param name="ImmediateFail">The answer carried <c>x-envoy-immediate-health-check-fail</c>.</param>
+/// <param name="Alive">
+/// After a failed readiness answer, what the cluster's <c>liveness_path</c> said (true: the host is alive, so it only
+/// drains); null when no liveness request was made.
+/// </param>
 internal readonly record struct ProbeResult(
     bool Succeeded,
     HealthCheckFailureType FailureType,
@@ -15,7 +19,8 @@ internal readonly record struct ProbeResult(
     string? Reason,
     int? StatusCode = null,
     bool Degraded = false,
-    bool ImmediateFail = false)
+    bool ImmediateFail = false,
+    bool? Alive = null)
 {
     public static ProbeResult Success(string? reason = null, int? statusCode = null, bool degraded = false) =>
         new(true, HealthCheckFailureType.Active, false, reason, statusCode, degraded);

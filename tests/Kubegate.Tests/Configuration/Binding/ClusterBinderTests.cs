@@ -236,7 +236,7 @@ public class ClusterBinderTests
     public void Load_DnsOptionsOnAnEdsCluster_AreAcceptedSilently()
     {
         using var files = new ConfigFiles().WriteDefaults();
-        files.WriteCluster("dns_lookup_family: V4_ONLY\nrespect_dns_ttl: true\ntyped_extension_protocol_options: {}\nmetadata: {filter_metadata: {kubegate: {a: b}}}");
+        files.WriteCluster("dns_lookup_family: V4_ONLY\nrespect_dns_ttl: true\ntyped_extension_protocol_options: {}\nmetadata: {filter_metadata: {envoy.lb: {canary: true}}}");
 
         ProblemAssert.Clean(files.Load());
     }
