@@ -86,7 +86,6 @@ internal static class EventIds
     // 581 (host pending dynamic removal) retired unused; ids are never reused.
     public const int HostRemovedAfterHealthFailure = 582;
     public const int HostMaintenanceChanged = 583;
-    public const int HostConnectionsClosedGently = 584;
 
     // 600–649: admin interface.
     public const int AdminStarted = 600;
