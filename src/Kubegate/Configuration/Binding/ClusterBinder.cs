@@ -48,6 +48,7 @@ internal static class ClusterBinder
         var matches = BindTransportSocketMatches(ctx, m);
         var ignoreHealthOnRemoval = m.Bool("ignore_health_on_host_removal") ?? false;
         var closeOnHealthFailure = m.Bool("close_connections_on_host_health_failure") ?? false;
+        var discovery = DiscoveryBinder.Bind(ctx, m, type, edsConfig);
         m.Finish();
 
         if (transportSocket?.Tls is not null)
@@ -91,6 +92,7 @@ internal static class ClusterBinder
             TransportSocketMatches = matches,
             IgnoreHealthOnHostRemoval = ignoreHealthOnRemoval,
             CloseConnectionsOnHostHealthFailure = closeOnHealthFailure,
+            Discovery = discovery,
             MaxConnections = maxConnections ?? ClusterConfig.DefaultMaxConnections,
             MaxConnectionsIsDefault = maxConnections is null,
             Location = ctx.Location(m.Line),
