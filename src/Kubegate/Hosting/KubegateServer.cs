@@ -79,6 +79,8 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
     /// <summary>Apiserver discovery of the clusters that ask for it (started once their listeners are bound).</summary>
     public DiscoveryManager Discovery { get; }
 
+    public IReadOnlyList<DiscoveryStatus> DiscoveryStatuses => Discovery.Statuses;
+
     public ConnectionManager Connections { get; }
 
     /// <summary>The access-log files of the listeners (<c>/reopen_logs</c> and SIGUSR1 reopen them).</summary>
