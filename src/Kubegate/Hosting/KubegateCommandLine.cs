@@ -174,6 +174,12 @@ internal static partial class KubegateCommandLine
             stderr.WriteLine(advice.ToString());
         }
 
+        // A CA or certificate that expires soon is valid configuration today and an outage in a few weeks.
+        foreach (var warning in CertsFormatter.Warnings([], CertsFormatter.CollectFiles(result.Snapshot!), DateTimeOffset.UtcNow))
+        {
+            stderr.WriteLine($"warning: {warning}");
+        }
+
         stdout.WriteLine($"configuration '{path}' OK");
         return 0;
     }

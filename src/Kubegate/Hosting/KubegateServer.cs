@@ -33,6 +33,7 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
     private int _stopped;
     private volatile bool _started;
     private AdminServer? _admin;
+    private CertificateExpiryReporter? _certificateExpiry;
 
     /// <param name="snapshot">The configuration to start with.</param>
     /// <param name="options">Process-level settings; null means the defaults.</param>
@@ -167,6 +168,9 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
                 _admin = admin;
             }
 
+            // After the first health-check round (HealthWarmup above), so the apiservers' certificates are known.
+            _certificateExpiry ??= new CertificateExpiryReporter(CertificateWarnings, _loggerFactory.CreateLogger("kubegate.certificates"), _options.TimeProvider);
+            _certificateExpiry.Start();
             Log.Started(_logger, Listeners.Listeners.Count, BindFailures.Count);
         }
         finally
@@ -239,6 +243,10 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
         }
     }
 
+    /// <summary>Every certificate expired or expiring within 30 days at <paramref name="now"/> (the dashboard shows the same).</summary>
+    public IReadOnlyList<string> CertificateWarnings(DateTimeOffset now) =>
+        CertsFormatter.Warnings(CertsFormatter.Collect(Clusters.Clusters), CertsFormatter.CollectFiles(Snapshot), now);
+
     /// <summary>The bound address of a listener by name (port 0 in the config gives the real port here).</summary>
     public IPEndPoint GetListenerEndPoint(string name) =>
         Listeners.Find(name)?.LocalEndPoint ?? throw new InvalidOperationException($"listener '{name}' is not listening");
@@ -262,6 +270,11 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
         await _applyGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         _applyGate.Release();
         await Discovery.DisposeAsync().ConfigureAwait(false);
+        if (_certificateExpiry is not null)
+        {
+            await _certificateExpiry.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Listeners.StopAsync().ConfigureAwait(false);
         using var drainEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _drainCut.Token);
         var closed = await Connections.DrainAsync(_options.DrainTime, _options.DrainStrategy, drainEnd.Token).ConfigureAwait(false);

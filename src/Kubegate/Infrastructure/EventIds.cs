@@ -107,5 +107,4 @@ internal static class EventIds
     public const int DiscoveryWriteFailed = 805;
     public const int DiscoveryListenerMissing = 806;
     public const int CertificateExpiresSoon = 850;
-    public const int CertificateExpired = 851;
 }
