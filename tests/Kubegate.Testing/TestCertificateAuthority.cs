@@ -82,10 +82,11 @@ public sealed class TestCertificateAuthority : IDisposable
     /// <param name="extraNames">Names (DNS or IP) besides <see cref="DefaultServerNames"/>.</param>
     /// <param name="commonName">The subject's CN.</param>
     /// <param name="validFor">How long from now the certificate stays valid; default one year.</param>
-    public X509Certificate2 CreateServerCertificate(IEnumerable<string>? extraNames = null, string commonName = "kube-apiserver", TimeSpan? validFor = null)
+    /// <param name="includeDefaultNames">False leaves out <see cref="DefaultServerNames"/>: only <paramref name="extraNames"/>.</param>
+    public X509Certificate2 CreateServerCertificate(IEnumerable<string>? extraNames = null, string commonName = "kube-apiserver", TimeSpan? validFor = null, bool includeDefaultNames = true)
     {
         var san = new SubjectAlternativeNameBuilder();
-        foreach (var name in DefaultServerNames.Concat(extraNames ?? []).Distinct(StringComparer.OrdinalIgnoreCase))
+        foreach (var name in (includeDefaultNames ? DefaultServerNames : []).Concat(extraNames ?? []).Distinct(StringComparer.OrdinalIgnoreCase))
         {
             if (IPAddress.TryParse(name, out var address))
             {
