@@ -107,4 +107,13 @@ public sealed class DiscoveryPartsTests
             Assert.InRange(ApiServerDiscovery.Backoff(30), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30));
         }
     }
+
+    [Fact]
+    public void DemoEdsFile_IsExactlyWhatDiscoveryWritesForTheDemoApiServers()
+    {
+        // `make demo` discovers 127.0.0.1:16443 and :16444; the same bytes mean the demo leaves the tracked file as it is.
+        var expected = EdsFileWriter.Render("demo_cluster1", [IPEndPoint.Parse("127.0.0.1:16443"), IPEndPoint.Parse("127.0.0.1:16444")], "the cluster's default/kubernetes EndpointSlices");
+
+        Assert.Equal(expected, File.ReadAllText(Path.Combine(Kubegate.Testing.TestPaths.RepositoryRoot, "examples/demo/eds_cluster1.yaml")));
+    }
 }
