@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.FunctionalTests.Reload;
 using Kubegate.Testing;
@@ -109,6 +110,8 @@ public sealed class ApiServerDiscoveryTests : IAsyncLifetime
         Assert.Equal(good, File.ReadAllText(EdsPath));
         Assert.True(HostsAre(_a, _b));
         Assert.Contains(_host.Logs.Lines, l => l.Contains("apiserver list refused", StringComparison.Ordinal));
+        var dashboard = Kubegate.Admin.DashboardEndpoints.State(_host.Server, Kubegate.Admin.ServerState.Live, TimeSpan.Zero, DateTimeOffset.UtcNow);
+        Assert.Contains("cluster c1: discovery: apiserver list refused: none of " + dead, JsonDocument.Parse(dashboard.Body).RootElement.GetProperty("warnings")[0].GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -135,9 +138,9 @@ public sealed class ApiServerDiscoveryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WithoutEndpointSlices_TheEndpointsObjectIsUsed()
+    public async Task WithoutEndpointSlices_TheEndpointsObjectIsUsed_WithCredentialsFromAKubeconfig()
     {
-        await StartAsync(serveEndpointSlices: false);
+        await StartAsync(serveEndpointSlices: false, kubeconfig: true);
         await WaitForHostsAsync(_a, _b);
 
         _store.Set(_c.EndPoint);
@@ -146,7 +149,7 @@ public sealed class ApiServerDiscoveryTests : IAsyncLifetime
         Assert.Contains(_servers.SelectMany(s => s.Requests), r => r.Path.StartsWith("/api/v1/namespaces/default/endpoints?", StringComparison.Ordinal) && r.StatusCode == 200);
     }
 
-    private async Task StartAsync(bool serveEndpointSlices = true)
+    private async Task StartAsync(bool serveEndpointSlices = true, bool kubeconfig = false)
     {
         _client = _ca.CreateClientCertificate("kubegate-discovery", "system:masters");
         _store = new ApiServerEndpointStore();
@@ -167,6 +170,12 @@ public sealed class ApiServerDiscoveryTests : IAsyncLifetime
 
         _ca.WriteCertificateAuthority(_directory);
         TestCertificateAuthority.WriteCertificate(_client, _directory, "client");
+
+        // The kubeconfig's server is not used: discovery always goes through the cluster's listener.
+        Kubeconfig.Write(Path.Combine(_directory, "discovery.kubeconfig"), "https://192.0.2.1:6443", _ca.Certificate, _client);
+        var credentials = kubeconfig
+            ? "{kubeconfig: discovery.kubeconfig}"
+            : "{ca_file: ca.crt, certificate_file: client.crt, private_key_file: client.key}";
         _host = new ReloadTestHost(_directory);
         _host.WriteInPlace("envoy.yaml", ReloadConfig.Bootstrap);
         _host.WriteInPlace("lds.yaml", ReloadConfig.Lds("1", ReloadConfig.Listener("l1", "c1")));
@@ -184,10 +193,7 @@ public sealed class ApiServerDiscoveryTests : IAsyncLifetime
               metadata:
                 filter_metadata:
                   kubegate:
-                    discovery:
-                      ca_file: ca.crt
-                      certificate_file: client.crt
-                      private_key_file: client.key
+                    discovery: {{credentials}}
             """);
 
         // Written by hand, as before discovery: only A. Discovery replaces it with what default/kubernetes says.
