@@ -134,9 +134,10 @@ internal sealed partial class ApiServerDiscovery : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException or KubeconfigException
-                or System.Security.Cryptography.CryptographicException or OperationCanceledException or UnauthorizedAccessException or InvalidOperationException)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                // Whatever failed (network, TLS, an odd answer, a credentials file caught mid-rotation), discovery
+                // must not stop: the file keeps the last good list, and the next attempt may succeed.
                 failures++;
                 _requestFailure.Increment();
                 var delay = Backoff(failures);
