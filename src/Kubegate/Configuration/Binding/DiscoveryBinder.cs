@@ -1,4 +1,5 @@
 using Kubegate.Configuration.Yaml;
+using Kubegate.Infrastructure;
 
 namespace Kubegate.Configuration.Binding;
 
@@ -11,7 +12,6 @@ namespace Kubegate.Configuration.Binding;
 internal static class DiscoveryBinder
 {
     public const string TypeName = "kubegate.discovery";
-    private const string KubegateTypeName = "kubegate.filter_metadata";
 
     public static DiscoveryConfig? Bind(BindContext ctx, MessageReader cluster, DiscoveryType type, ConfigSourceConfig? edsConfig)
     {
@@ -23,14 +23,28 @@ internal static class DiscoveryBinder
         }
 
         var kubegatePath = MessageReader.Child(cluster.Path, "metadata.filter_metadata.kubegate");
-        var kubegate = MessageReader.Open(ctx, kubegateEntry.Value, kubegatePath, KubegateTypeName, kubegateEntry.Line);
-        if (kubegate is null)
+        if (kubegateEntry.Value is not ConfigMapping kubegate)
+        {
+            ctx.ParseError(kubegateEntry.Line, kubegatePath, $"expected an object (kubegate's cluster extensions), found {kubegateEntry.Value.Describe()}");
+            return null;
+        }
+
+        // Other kubegate extensions may live beside discovery, each read by its own binder, so other keys are not
+        // reported as unknown here; only a near miss of "discovery" is, since it would silently turn discovery off.
+        foreach (var entry in kubegate.Entries)
+        {
+            if (entry.Key != "discovery" && EditDistance.Between(entry.Key, "discovery") <= 2)
+            {
+                ctx.Warning(entry.Line, MessageReader.Child(kubegatePath, entry.Key), $"unknown kubegate extension '{entry.Key}'", "did you mean 'discovery'?");
+            }
+        }
+
+        if (Entry(kubegate, "discovery") is not { } discoveryEntry)
         {
             return null;
         }
 
-        var m = kubegate.Message("discovery", TypeName);
-        kubegate.Finish();
+        var m = MessageReader.Open(ctx, discoveryEntry.Value, MessageReader.Child(kubegatePath, discoveryEntry.Key), TypeName, discoveryEntry.Line);
         if (m is null)
         {
             return null;

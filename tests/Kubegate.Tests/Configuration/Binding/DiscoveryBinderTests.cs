@@ -132,4 +132,19 @@ public sealed class DiscoveryBinderTests
 
         Assert.Contains("server_name", warning.Fix, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void KubegateMetadata_NearMissOfDiscovery_Warns_OtherKeysLeftToTheirOwnExtensions()
+    {
+        using var files = new ConfigFiles().WriteDefaults();
+        files.WriteCluster("""
+            metadata: {filter_metadata: {kubegate: {discvoery: {kubeconfig: admin.conf}, some_other_extension: {a: 1}}}}
+            """);
+
+        var result = files.Load();
+
+        var warning = ProblemAssert.Single(result, "resources[0].metadata.filter_metadata.kubegate.discvoery");
+        Assert.Equal("did you mean 'discovery'?", warning.Fix);
+        Assert.Null(result.Snapshot!.Clusters.Single().Discovery);
+    }
 }
