@@ -92,6 +92,25 @@ public sealed class ApiServerDiscoveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApiServerHoldingTheWatchDies_WatchResumesThroughTheListenerOnAnother_FromTheLastResourceVersion()
+    {
+        await StartAsync();
+        await WaitForHostsAsync(_a, _b);
+        var version = _store.ResourceVersion;
+        await Wait.UntilAsync(() => WatchesOn(_a).Count + WatchesOn(_b).Count == 1);
+        var (dying, surviving) = WatchesOn(_a).Count == 1 ? (_a, _b) : (_b, _a);
+
+        await dying.AbortAsync();
+        await Wait.UntilAsync(() => WatchesOn(surviving).Count == 1);
+
+        Assert.EndsWith("&resourceVersion=" + version, WatchesOn(surviving)[0], StringComparison.Ordinal);
+        _store.Set(surviving.EndPoint);
+        await WaitForHostsAsync(surviving);
+        Assert.Equal(1, _servers.SelectMany(s => s.Requests).Count(r => r.Path.StartsWith("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?", StringComparison.Ordinal) && !r.Path.Contains("watch=1", StringComparison.Ordinal)));
+        Assert.True(_host!.Server.Stats.GetValue(Prefix + "request_failure") >= 1);
+    }
+
+    [Fact]
     public async Task EmptyOrUnreachableList_IsRefused_AndTheLastGoodListKept()
     {
         await StartAsync();
@@ -200,6 +219,10 @@ public sealed class ApiServerDiscoveryTests : IAsyncLifetime
         _host.WriteInPlace("eds_c1.yaml", ReloadConfig.Eds("c1", "1", [_a.EndPoint]));
         await _host.StartAsync();
     }
+
+    /// <summary>The watch requests <paramref name="server"/> answered (logged once their response started).</summary>
+    private static List<string> WatchesOn(FakeApiServer server) =>
+        [.. server.Requests.Where(r => r.Path.Contains("watch=1", StringComparison.Ordinal) && r.StatusCode == 200).Select(r => r.Path)];
 
     private Task WaitForHostsAsync(params FakeApiServer[] servers) => Wait.UntilAsync(() => HostsAre(servers), Kubegate.Testing.TaskExtensions.DefaultTimeoutValue, $"hosts {string.Join(", ", servers.Select(s => s.Name))}");
 
