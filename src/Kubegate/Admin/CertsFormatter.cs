@@ -132,6 +132,7 @@ internal static class CertsFormatter
         }
 
         var text = new StringBuilder();
+        text.Append("# HELP kubegate_certificate_expiration_seconds Seconds until the certificate expires (negative once expired).\n");
         text.Append("# TYPE kubegate_certificate_expiration_seconds gauge\n");
         foreach (var cert in certs)
         {
