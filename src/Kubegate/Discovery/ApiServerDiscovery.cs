@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -48,6 +47,7 @@ internal sealed partial class ApiServerDiscovery : IAsyncDisposable
     private Task _run = Task.CompletedTask;
     private volatile DiscoveryStatus _status;
     private bool _endpointsApi;
+    private bool _progressed;
 
     /// <param name="cluster">An EDS cluster with <see cref="ClusterConfig.Discovery"/> set.</param>
     /// <param name="listener">The address of the listener to reach the apiservers through, resolved at each connect (null: not bound).</param>
@@ -104,10 +104,9 @@ internal sealed partial class ApiServerDiscovery : IAsyncDisposable
                 if (resourceVersion is null)
                 {
                     resourceVersion = await ListAsync(client, cancellationToken).ConfigureAwait(false);
+                    _progressed = true;
                     await PublishAsync(resourceVersion, cancellationToken).ConfigureAwait(false);
                 }
-
-                failures = 0;
 
                 // Watch, resuming from the last version seen, until the watch fails or its version expires.
                 while (resourceVersion is not null)
@@ -137,8 +136,10 @@ internal sealed partial class ApiServerDiscovery : IAsyncDisposable
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 // Whatever failed (network, TLS, an odd answer, a credentials file caught mid-rotation), discovery
-                // must not stop: the file keeps the last good list, and the next attempt may succeed.
-                failures++;
+                // must not stop: the file keeps the last good list, and the next attempt may succeed. The backoff
+                // starts over after an attempt that got somewhere (a list, a watch event), and grows otherwise.
+                failures = _progressed ? 1 : failures + 1;
+                _progressed = false;
                 _requestFailure.Increment();
                 var delay = Backoff(failures);
                 var reason = Describe(ex);
@@ -271,6 +272,7 @@ internal sealed partial class ApiServerDiscovery : IAsyncDisposable
                         }
 
                         events++;
+                        _progressed = true;
                         switch (Apply(line, ref resourceVersion))
                         {
                             case WatchStep.Expired:
@@ -470,5 +472,5 @@ internal sealed partial class ApiServerDiscovery : IAsyncDisposable
         return results.Any(r => r);
     }
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"discovery of {_cluster.Name}");
+    public override string ToString() => "discovery of " + _cluster.Name;
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Kubegate.Configuration;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
