@@ -5,6 +5,7 @@ using System.Text.Json;
 using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.FunctionalTests.Reload;
 using Kubegate.Testing;
+using Xunit.Abstractions;
 
 namespace Kubegate.FunctionalTests.Discovery;
 
@@ -13,7 +14,7 @@ namespace Kubegate.FunctionalTests.Discovery;
 /// resourceVersion, 410 Gone); kubegate runs in-process with its file reload, reads them through its own listener
 /// and writes the cluster's EDS file, which the reload applies.
 /// </summary>
-public sealed class ApiServerDiscoveryTests : IAsyncLifetime
+public sealed class ApiServerDiscoveryTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan MoveWithin = TimeSpan.FromSeconds(2);
 
@@ -59,6 +60,7 @@ public sealed class ApiServerDiscoveryTests : IAsyncLifetime
         var added = Stopwatch.StartNew();
         _store.Set(_a.EndPoint, _b.EndPoint, _c.EndPoint);
         await Wait.UntilAsync(() => HostsAre(_a, _b, _c), MoveWithin);
+        added.Stop();
         Assert.True(added.Elapsed < MoveWithin, $"took {added.Elapsed}");
         Assert.Equal(Addresses(_a, _b, _c), FileAddresses());
         Assert.Contains(_c.Name, await InstancesAsync(6));
@@ -66,7 +68,9 @@ public sealed class ApiServerDiscoveryTests : IAsyncLifetime
         var removed = Stopwatch.StartNew();
         _store.Set(_a.EndPoint, _c.EndPoint);
         await Wait.UntilAsync(() => HostsAre(_a, _c), MoveWithin);
+        removed.Stop();
         Assert.True(removed.Elapsed < MoveWithin, $"took {removed.Elapsed}");
+        output.WriteLine($"added in {added.Elapsed.TotalMilliseconds:0} ms, removed in {removed.Elapsed.TotalMilliseconds:0} ms (change to cluster membership)");
         Assert.Equal(Addresses(_a, _c), FileAddresses());
         Assert.DoesNotContain(_b.Name, await InstancesAsync(6));
         Assert.Equal(3, _host!.Server.Stats.GetValue(Prefix + "update_success"));
