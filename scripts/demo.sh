@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: three local test apiservers (two for cluster 1, one for cluster 2) behind kubegate on :6443 and
-# :6444, with kubeconfigs that point kubectl at kubegate. Ctrl-C stops everything this script started.
+# :6444, with kubeconfigs that point kubectl at kubegate. Cluster 1's endpoints come from apiserver discovery: the
+# test apiservers serve default/kubernetes from one shared file, and kubegate writes examples/demo/eds_cluster1.yaml
+# from it. Ctrl-C stops everything this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,13 @@ done
 
 rm -rf "$demo_dir"
 mkdir -p "$demo_dir"
+# The demo CA of examples/demo/pki: the apiservers reuse a CA found in their --dir, and kubegate's discovery trusts
+# it and authenticates with pki/discovery.crt (see examples/demo/cds.yaml).
+cp examples/demo/pki/ca.crt examples/demo/pki/ca.key "$demo_dir/"
+chmod 600 "$demo_dir/ca.key"
+# default/kubernetes of cluster 1, shared by its two apiserver processes as etcd would be: edit it to add or remove one.
+endpoints="$demo_dir/apiserver-endpoints"
+printf '127.0.0.1:16443\n127.0.0.1:16444\n' > "$endpoints"
 pids=()
 cleanup() {
   trap - INT TERM EXIT
@@ -48,8 +57,9 @@ wait_for() { # wait_for <description> <seconds> <command...>
 
 # apiserver-1b runs as a process of its own, so it can be stopped alone to watch kubegate fail over.
 "$apiserver_dir/kubegate-test-apiserver" --dir "$demo_dir" \
-  --instance apiserver-1a=16443 --instance apiserver-2=16445 \
+  --instance apiserver-1a=16443 --instance apiserver-2=16445 --apiserver-endpoints "$endpoints" \
   --kubeconfig cluster1=https://127.0.0.1:6443 --kubeconfig cluster2=https://127.0.0.1:6444 \
+  --kubeconfig direct1=https://127.0.0.1:16443 \
   > "$demo_dir/apiservers.log" 2>&1 &
 pids+=($!)
 wait_for "the test apiservers (see $demo_dir/apiservers.log)" 30 grep -q '^ready' "$demo_dir/apiservers.log"
@@ -58,6 +68,7 @@ wait_for "the test apiservers (see $demo_dir/apiservers.log)" 30 grep -q '^ready
 # still serves, then it closes its connections and stops).
 start_apiserver_1b() {
   "$apiserver_dir/kubegate-test-apiserver" --dir "$demo_dir" --instance apiserver-1b=16444 --shutdown-delay 5 \
+    --apiserver-endpoints "$endpoints" \
     >> "$demo_dir/apiserver-1b.log" 2>&1 &
   apiserver_1b=$!
   pids+=($apiserver_1b)
@@ -109,6 +120,18 @@ working on apiserver-1a.
 A whole rolling restart of apiserver-1b:  kill -USR1 $$  -- DRAINING, DOWN, then back UP with "slow start" on the
 dashboard while ten demo watches (started below when kubectl is installed) are rebalanced onto it.
 Maintenance by hand:  ./out/kubegate endpoint drain|disable|enable demo_cluster1 127.0.0.1:16444
+
+Apiserver discovery: kubegate watches cluster 1's default/kubernetes EndpointSlices through :6443 and keeps
+examples/demo/eds_cluster1.yaml equal to them. Remove a line from $endpoints (as an apiserver
+leaving the cluster would) and watch kubegate rewrite that file and drop the endpoint within a second; put it back
+and the file is back to what git has:
+  sed -i '/16444/d' $endpoints; sleep 1; cat examples/demo/eds_cluster1.yaml
+  echo 127.0.0.1:16444 >> $endpoints
+
+A kubeconfig that reaches cluster 1 through kubegate, made from one that talks to an apiserver directly
+(same credentials and CA, tls-server-name from the apiserver's certificate):
+  ./out/kubegate kubeconfig --kubeconfig $demo_dir/kubeconfig-direct1 -c $config --listener demo_cluster1 -o $demo_dir/kubeconfig-via-kubegate
+  kubectl --kubeconfig $demo_dir/kubeconfig-via-kubegate get ns
 
 The apiservers log each request to $demo_dir/apiservers.log and $demo_dir/apiserver-1b.log.
 Press Ctrl-C to stop everything.

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Connections;
 const string Usage = """
     usage: kubegate-test-apiserver --dir <dir> --instance <name>=<port> [--instance ...] [--kubeconfig <name>=<serverUrl> ...]
                                    [--address <ip>] [--echo <port>] [--shutdown-delay <seconds>]
+                                   [--apiserver-endpoints <file>]
 
     Creates a CA in <dir>, or reuses the one an earlier process wrote there (ca.crt, ca.key, server.crt/.key, demo-admin.crt/.key for CN=demo-admin, O=system:masters),
     starts one fake kube-apiserver per --instance on https://<address>:<port> (address 127.0.0.1 unless --address;
@@ -18,6 +19,9 @@ const string Usage = """
     <address>:<port> in the same process (a byte stream that stops or dies with the apiserver), writes
     <dir>/kubeconfig-<name> per --kubeconfig (user demo-admin, server <serverUrl>), prints "ready" once everything
     listens and then one line per request: instance method path status subject.
+    With --apiserver-endpoints, default/kubernetes (EndpointSlices and Endpoints) lists the host:port lines of
+    <file> and follows its changes (read every 250 ms), as real apiservers share it through etcd: processes given
+    the same file serve the same list. Without it, each instance lists itself.
     SIGINT/SIGTERM stop the servers and exit 0; a busy port exits 1. With --shutdown-delay, SIGTERM first runs
     kube-apiserver's graceful shutdown: /readyz answers 503 for that many seconds while everything else is still
     served (its --shutdown-delay-duration), then the servers close their connections and stop listening.
@@ -29,6 +33,7 @@ int? echoPort = null;
 TimeSpan shutdownDelay = TimeSpan.Zero;
 var instances = new List<(string Name, int Port)>();
 var kubeconfigs = new List<(string Name, string Server)>();
+string? endpointsFile = null;
 for (var i = 0; i < args.Length; i++)
 {
     var arg = args[i];
@@ -38,7 +43,7 @@ for (var i = 0; i < args.Length; i++)
         return 0;
     }
 
-    if (i + 1 >= args.Length || arg is not ("--dir" or "--instance" or "--kubeconfig" or "--address" or "--echo" or "--shutdown-delay"))
+    if (i + 1 >= args.Length || arg is not ("--dir" or "--instance" or "--kubeconfig" or "--address" or "--echo" or "--shutdown-delay" or "--apiserver-endpoints"))
     {
         return Fail($"unexpected argument '{arg}'");
     }
@@ -72,6 +77,9 @@ for (var i = 0; i < args.Length; i++)
             }
 
             address = parsed;
+            break;
+        case "--apiserver-endpoints":
+            endpointsFile = value;
             break;
         case "--echo":
             if (!int.TryParse(value, out var echo) || echo is < 1 or > 65535)
@@ -127,6 +135,17 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
 var servers = new List<FakeApiServer>();
+ApiServerEndpointStore? endpointStore = null;
+string? endpointsText = null;
+if (endpointsFile is not null)
+{
+    if (!TryReadEndpoints(endpointsFile, out var initial, out endpointsText, out var problem))
+    {
+        return Fail(problem, showUsage: false);
+    }
+
+    endpointStore = new ApiServerEndpointStore(initial);
+}
 TcpEchoServer? echoServer = null;
 var exitCode = 0;
 try
@@ -143,6 +162,7 @@ try
                 Port = port,
                 ServerCertificate = ca.ServerCertificate,
                 ClientCertificateAuthority = ca.Certificate,
+                ApiServerEndpoints = endpointStore,
             });
         }
         catch (Exception e) when (e is AddressInUseException || e.InnerException is AddressInUseException)
@@ -173,6 +193,17 @@ try
     }
 
     Console.WriteLine("ready");
+    while (!stop.Task.IsCompleted)
+    {
+        await Task.WhenAny(stop.Task, Task.Delay(250));
+        if (endpointStore is not null && TryReadEndpoints(endpointsFile!, out var current, out var text, out _) && text != endpointsText)
+        {
+            endpointsText = text;
+            endpointStore.Set(current);
+            Console.WriteLine($"default/kubernetes: {string.Join(", ", current.Select(e => e.ToString()))}");
+        }
+    }
+
     var signal = await stop.Task;
     if (signal == PosixSignal.SIGTERM && shutdownDelay > TimeSpan.Zero)
     {
@@ -193,6 +224,42 @@ finally
 }
 
 return exitCode;
+
+static bool TryReadEndpoints(string path, out IPEndPoint[] endpoints, out string text, out string problem)
+{
+    endpoints = [];
+    problem = string.Empty;
+    try
+    {
+        text = File.ReadAllText(path);
+    }
+    catch (IOException e)
+    {
+        text = string.Empty;
+        problem = $"--apiserver-endpoints: cannot read {path}: {e.Message}";
+        return false;
+    }
+
+    var list = new List<IPEndPoint>();
+    foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        if (line.StartsWith('#'))
+        {
+            continue;
+        }
+
+        if (!IPEndPoint.TryParse(line, out var endPoint) || endPoint.Port == 0)
+        {
+            problem = $"--apiserver-endpoints: {path}: '{line}' is not an ip:port";
+            return false;
+        }
+
+        list.Add(endPoint);
+    }
+
+    endpoints = [.. list];
+    return true;
+}
 
 static bool TrySplit(string value, out string name, out string rest)
 {

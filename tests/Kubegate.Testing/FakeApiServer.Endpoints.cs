@@ -80,6 +80,10 @@ public sealed partial class FakeApiServer
                 return IsWatch(context.Request) ? WatchNamespacesAsync(context) : ListNamespacesAsync(context);
             case "/debug/whoami":
                 return WhoAmIAsync(state);
+            case EndpointSlicesPath:
+                return EndpointsOfKubernetesAsync(context, slices: true);
+            case EndpointsPath:
+                return EndpointsOfKubernetesAsync(context, slices: false);
         }
 
         if (path.StartsWith(NamespacesPath + "/", StringComparison.Ordinal) && path.IndexOf('/', NamespacesPath.Length + 1) < 0)

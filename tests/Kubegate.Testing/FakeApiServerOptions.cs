@@ -63,4 +63,10 @@ public sealed class FakeApiServerOptions
 
     /// <summary>Receives Kestrel's and the server's logs. Default <see langword="null"/>: no logging at all.</summary>
     public ILoggerProvider? LoggerProvider { get; set; }
+
+    /// <summary>The <c>default/kubernetes</c> endpoints, shared by the apiservers of one test cluster; null means a store holding this server alone.</summary>
+    public ApiServerEndpointStore? ApiServerEndpoints { get; set; }
+
+    /// <summary>False plays a cluster without <c>discovery.k8s.io/v1</c> (before Kubernetes 1.21): EndpointSlice requests get 404, Endpoints still work.</summary>
+    public bool ServeEndpointSlices { get; set; } = true;
 }

@@ -79,10 +79,14 @@ public sealed class TestCertificateAuthority : IDisposable
         return new TestCertificateAuthority(name, key, Persist(loaded));
     }
 
-    public X509Certificate2 CreateServerCertificate(IEnumerable<string>? extraNames = null, string commonName = "kube-apiserver")
+    /// <param name="extraNames">Names (DNS or IP) besides <see cref="DefaultServerNames"/>.</param>
+    /// <param name="commonName">The subject's CN.</param>
+    /// <param name="validFor">How long from now the certificate stays valid; default one year.</param>
+    /// <param name="includeDefaultNames">False leaves out <see cref="DefaultServerNames"/>: only <paramref name="extraNames"/>.</param>
+    public X509Certificate2 CreateServerCertificate(IEnumerable<string>? extraNames = null, string commonName = "kube-apiserver", TimeSpan? validFor = null, bool includeDefaultNames = true)
     {
         var san = new SubjectAlternativeNameBuilder();
-        foreach (var name in DefaultServerNames.Concat(extraNames ?? []).Distinct(StringComparer.OrdinalIgnoreCase))
+        foreach (var name in (includeDefaultNames ? DefaultServerNames : []).Concat(extraNames ?? []).Distinct(StringComparer.OrdinalIgnoreCase))
         {
             if (IPAddress.TryParse(name, out var address))
             {
@@ -94,7 +98,7 @@ public sealed class TestCertificateAuthority : IDisposable
             }
         }
 
-        return Issue(new X500DistinguishedName($"CN={commonName}"), ServerAuth, san.Build());
+        return Issue(new X500DistinguishedName($"CN={commonName}"), ServerAuth, san.Build(), validFor);
     }
 
     /// <summary>
@@ -170,7 +174,7 @@ public sealed class TestCertificateAuthority : IDisposable
         _key.Dispose();
     }
 
-    private X509Certificate2 Issue(X500DistinguishedName subject, Oid usage, X509Extension? subjectAlternativeNames)
+    private X509Certificate2 Issue(X500DistinguishedName subject, Oid usage, X509Extension? subjectAlternativeNames, TimeSpan? validFor = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
@@ -189,7 +193,7 @@ public sealed class TestCertificateAuthority : IDisposable
         RandomNumberGenerator.Fill(serial);
         serial[0] &= 0x7F; // positive, as RFC 5280 requires
 
-        using var publicOnly = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), now.AddDays(-1), now.AddYears(1), serial);
+        using var publicOnly = request.Create(Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), now.AddDays(-1), validFor is { } lifetime ? now + lifetime : now.AddYears(1), serial);
         using var withKey = publicOnly.CopyWithPrivateKey(key);
         return Persist(withKey);
     }

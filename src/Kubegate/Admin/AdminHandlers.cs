@@ -165,7 +165,10 @@ internal sealed class AdminHandlers
         {
             var numeric = StatsSelection.Select(_server.Stats, filter, usedOnly, includeTextReadouts: false);
             var histograms = HistogramSelection.Select(_server.Stats, filter, usedOnly);
-            return new AdminResponse(200, AdminResponse.PrometheusContentType, PrometheusFormatter.Format(numeric, histograms));
+            var certificates = filter is null
+                ? CertsFormatter.FormatPrometheus(CertsFormatter.Collect(_server.Clusters.Clusters), CertsFormatter.CollectFiles(_server.Snapshot), _time.GetUtcNow())
+                : string.Empty;
+            return new AdminResponse(200, AdminResponse.PrometheusContentType, PrometheusFormatter.Format(numeric, histograms) + certificates);
         }
 
         var stats = StatsSelection.Select(_server.Stats, filter, usedOnly);
@@ -179,7 +182,7 @@ internal sealed class AdminHandlers
     }
 
     private AdminResponse Certs() =>
-        AdminResponse.Json(CertsFormatter.FormatJson(CertsFormatter.Collect(_server.Clusters.Clusters), _time.GetUtcNow()));
+        AdminResponse.Json(CertsFormatter.FormatJson(CertsFormatter.Collect(_server.Clusters.Clusters), CertsFormatter.CollectFiles(_server.Snapshot), _time.GetUtcNow()));
 
     private AdminResponse ConfigDump(IReadOnlyDictionary<string, string> query)
     {

@@ -57,6 +57,25 @@ internal static class DashboardEndpoints
         }
 
         var info = new DashboardServerInfo(server.Version, state, uptime, now);
-        return AdminResponse.Json(DashboardState.FormatJson(DashboardState.Build(info, listeners, clusters, stats, snapshot, server.ReloadStatus.Entries)));
+        var document = DashboardState.Build(info, listeners, clusters, stats, snapshot, server.ReloadStatus.Entries) with
+        {
+            Warnings = Warnings(server, clusters, snapshot, now),
+        };
+        return AdminResponse.Json(DashboardState.FormatJson(document));
+    }
+
+    /// <summary>Certificates expired or expiring within 30 days, and apiserver lists discovery refused or cannot read.</summary>
+    private static List<string> Warnings(IAdminHost server, IReadOnlyList<Clusters.ClusterState> clusters, Configuration.ConfigSnapshot snapshot, DateTimeOffset now)
+    {
+        var warnings = new List<string>(CertsFormatter.Warnings(CertsFormatter.Collect(clusters), CertsFormatter.CollectFiles(snapshot), now));
+        foreach (var discovery in server.DiscoveryStatuses)
+        {
+            if (discovery.Problem is { } problem)
+            {
+                warnings.Add($"cluster {discovery.Cluster}: discovery: {problem}");
+            }
+        }
+
+        return warnings;
     }
 }

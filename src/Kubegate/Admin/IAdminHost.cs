@@ -1,6 +1,7 @@
 using Kubegate.Clusters;
 using Kubegate.Configuration;
 using Kubegate.Configuration.Watching;
+using Kubegate.Discovery;
 using Kubegate.Listeners;
 using Kubegate.LogFiles;
 using Kubegate.Stats;
@@ -24,6 +25,9 @@ internal interface IAdminHost
 
     /// <summary>The configuration being served.</summary>
     ConfigSnapshot Snapshot { get; }
+
+    /// <summary>The state of apiserver discovery of each cluster that uses it.</summary>
+    IReadOnlyList<DiscoveryStatus> DiscoveryStatuses { get; }
 
     /// <summary>The last reload of each config file.</summary>
     ReloadStatusBoard ReloadStatus { get; }

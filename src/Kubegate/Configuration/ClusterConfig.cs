@@ -68,6 +68,9 @@ internal sealed record ClusterConfig
     /// <summary>Envoy's default <c>max_connections</c> when a cluster sets none.</summary>
     public const int DefaultMaxConnections = 1024;
 
+    /// <summary>kubegate's apiserver discovery (<c>metadata.filter_metadata.kubegate.discovery</c>); null when not configured.</summary>
+    public DiscoveryConfig? Discovery { get; init; }
+
     public SourceLocation Location { get; init; }
 
     /// <summary>The name used in stats (<c>cluster.&lt;this&gt;.</c>) and access logs.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Kubegate.Clusters;
+using Kubegate.Infrastructure;
 
 namespace Kubegate.Health;
 
@@ -20,9 +21,8 @@ internal sealed class HostHealthInfo
     private int _changeCount;
     private int _nextChange;
     private HealthCheckRecord? _lastCheck;
-    private DateTimeOffset? _certificateNotAfter;
-    private string? _certificateSubject;
-    private string? _certificateSerial;
+    private CertificateDetails? _serverCertificate;
+    private CertificateDetails? _clientCertificate;
 
     /// <summary>The host's record, created on first use.</summary>
     public static HostHealthInfo For(EndpointState host) => Table.GetValue(host, static _ => new HostHealthInfo());
@@ -42,41 +42,32 @@ internal sealed class HostHealthInfo
         }
     }
 
-    /// <summary>The NotAfter of the certificate the host presented at the last TLS health-check handshake.</summary>
-    public DateTimeOffset? CertificateNotAfter
+    /// <summary>The certificate the host presented at the last TLS health-check handshake; null before one.</summary>
+    public CertificateDetails? ServerCertificate
     {
         get
         {
             lock (_lock)
             {
-                return _certificateNotAfter;
+                return _serverCertificate;
             }
         }
     }
 
-    /// <summary>The subject of that certificate.</summary>
-    public string? CertificateSubject
+    /// <summary>The client certificate kubegate presented in that handshake; null when it presented none.</summary>
+    public CertificateDetails? ClientCertificate
     {
         get
         {
             lock (_lock)
             {
-                return _certificateSubject;
+                return _clientCertificate;
             }
         }
     }
 
-    /// <summary>The serial number (hex) of that certificate.</summary>
-    public string? CertificateSerial
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _certificateSerial;
-            }
-        }
-    }
+    /// <summary>The NotAfter of <see cref="ServerCertificate"/>.</summary>
+    public DateTimeOffset? CertificateNotAfter => ServerCertificate?.NotAfter;
 
     /// <summary>The last flag changes, oldest first.</summary>
     public IReadOnlyList<HealthChange> Changes
@@ -105,13 +96,12 @@ internal sealed class HostHealthInfo
         }
     }
 
-    internal void RecordCertificate(DateTimeOffset notAfter, string subject, string? serial = null)
+    internal void RecordCertificate(CertificateDetails server, CertificateDetails? client)
     {
         lock (_lock)
         {
-            _certificateNotAfter = notAfter;
-            _certificateSubject = subject;
-            _certificateSerial = serial;
+            _serverCertificate = server;
+            _clientCertificate = client;
         }
     }
 

@@ -152,6 +152,7 @@ internal static partial class KubegateCommandLine
         var status = new Command("status", "Print the clusters' endpoints and their health, from a running kubegate's admin interface.") { admin };
         status.SetAction((parse, cancellationToken) => StatusCommand.RunAsync(parse.GetValue(admin)!, stdout, stderr, cancellationToken));
         root.Subcommands.Add(status);
+        root.Subcommands.Add(KubeconfigSubcommand(stdout, stderr));
 
         var endpoint = new Command("endpoint", "Take an endpoint out of service for maintenance, or put it back (through a running kubegate's admin interface).");
         foreach (var (action, help) in EndpointCommand.Actions)
@@ -170,6 +171,39 @@ internal static partial class KubegateCommandLine
         return root.Parse(args).Invoke(configuration);
     }
 
+    private static Command KubeconfigSubcommand(TextWriter stdout, TextWriter stderr)
+    {
+        var kubeconfig = new Option<string?>("--kubeconfig")
+        {
+            Description = "The user's kubeconfig. Default: the first file of $KUBECONFIG, else ~/.kube/config.",
+            HelpName = "file",
+        };
+        var context = new Option<string?>("--context") { Description = "The context to start from. Default: its current-context.", HelpName = "name" };
+        var listener = new Option<string>("--listener")
+        {
+            Description = "The kubegate listener to go through: its address (host:port), or its name in the kubegate config given with -c.",
+            HelpName = "host:port|name",
+            Required = true,
+        };
+        var config = new Option<string?>("--config-path", "-c") { Description = "The kubegate bootstrap (envoy.yaml), to name the listener.", HelpName = "path" };
+        var output = new Option<string?>("--output", "-o") { Description = "Write to this file (mode 0600) instead of stdout; never over an existing file without --force.", HelpName = "file" };
+        var force = new Option<bool>("--force") { Description = "Overwrite the --output file if it exists." };
+        var command = new Command(
+            "kubeconfig",
+            "Write a kubeconfig that reaches the same cluster through a kubegate listener: the same credentials and CA, server set "
+            + "to the listener, tls-server-name set to a name in the apiserver's certificate. Refuses (exit 1, with the reason) when "
+            + "kubectl could not verify the apiserver through it.")
+        {
+            kubeconfig, context, listener, config, output, force,
+        };
+        command.SetAction((parse, cancellationToken) => KubeconfigCommand.RunAsync(
+            new KubeconfigCommand.Options(parse.GetValue(kubeconfig), parse.GetValue(context), parse.GetValue(listener)!, parse.GetValue(config), parse.GetValue(output), parse.GetValue(force)),
+            stdout,
+            stderr,
+            cancellationToken));
+        return command;
+    }
+
     public static string Version =>
         typeof(KubegateCommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
@@ -185,6 +219,12 @@ internal static partial class KubegateCommandLine
         foreach (var advice in CapacityAdvice.For(result.Snapshot!))
         {
             stderr.WriteLine(advice.ToString());
+        }
+
+        // A CA or certificate that expires soon is valid configuration today and an outage in a few weeks.
+        foreach (var warning in CertsFormatter.Warnings([], CertsFormatter.CollectFiles(result.Snapshot!), DateTimeOffset.UtcNow))
+        {
+            stderr.WriteLine($"warning: {warning}");
         }
 
         stdout.WriteLine($"configuration '{path}' OK");

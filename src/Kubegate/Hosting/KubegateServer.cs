@@ -3,6 +3,7 @@ using Kubegate.AccessLog;
 using Kubegate.Admin;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
+using Kubegate.Discovery;
 using Kubegate.Health;
 using Kubegate.Infrastructure;
 using Kubegate.Listeners;
@@ -32,6 +33,7 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
     private int _stopped;
     private volatile bool _started;
     private AdminServer? _admin;
+    private CertificateExpiryReporter? _certificateExpiry;
 
     /// <param name="snapshot">The configuration to start with.</param>
     /// <param name="options">Process-level settings; null means the defaults.</param>
@@ -54,6 +56,7 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
         AccessLogs = new AccessLogManager(LogFiles, loggerFactory.CreateLogger("kubegate.access_log"));
         var context = new ProxyContext(Clusters, Connections, loggerFactory.CreateLogger("kubegate.proxy"), _options.TimeProvider, _options.Random, _options.BufferPool, AccessLogs, _options.PipePool);
         Listeners = new ListenerManager(Stats, context, loggerFactory.CreateLogger("kubegate.listeners"), _options.DrainTime);
+        Discovery = new DiscoveryManager(name => Listeners.Find(name)?.LocalEndPoint, Stats, loggerFactory.CreateLogger("kubegate.discovery"));
         Stats.Counter("server.dynamic_unknown_fields").Add(snapshot.Warnings.Count(w => w.IsUnknownField));
     }
 
@@ -73,6 +76,11 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
     public ClusterManager Clusters { get; }
 
     public ListenerManager Listeners { get; }
+
+    /// <summary>Apiserver discovery of the clusters that ask for it (started once their listeners are bound).</summary>
+    public DiscoveryManager Discovery { get; }
+
+    public IReadOnlyList<DiscoveryStatus> DiscoveryStatuses => Discovery.Statuses;
 
     public ConnectionManager Connections { get; }
 
@@ -157,6 +165,7 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
             Clusters.Apply(snapshot);
             await HealthWarmup.WaitAsync(Clusters.Clusters, _options.TimeProvider, _logger, cancellationToken).ConfigureAwait(false);
             BindFailures = await Listeners.ApplyAsync(snapshot).ConfigureAwait(false);
+            await Discovery.ApplyAsync(snapshot).ConfigureAwait(false);
             // server.state is present from the start, as in Envoy: a scraper must see 0 (LIVE) before the drain
             // turns it to 1.
             PublishState(ServerState.Live);
@@ -168,6 +177,9 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
                 _admin = admin;
             }
 
+            // After the first health-check round (HealthWarmup above), so the apiservers' certificates are known.
+            _certificateExpiry ??= new CertificateExpiryReporter(CertificateWarnings, _loggerFactory.CreateLogger("kubegate.certificates"), _options.TimeProvider);
+            _certificateExpiry.Start();
             Log.Started(_logger, Listeners.Listeners.Count, BindFailures.Count);
         }
         finally
@@ -229,6 +241,7 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
             }
 
             _snapshot = next;
+            await Discovery.ApplyAsync(next).ConfigureAwait(false);
             await LogFiles.CloseUnusedAsync(LogFilePaths(next)).ConfigureAwait(false);
             Log.Applied(_logger, next.Listeners.Length, listenersChanged, next.Clusters.Length, clustersChanged, BindFailures.Count);
             return listenersChanged ? BindFailures : [];
@@ -238,6 +251,10 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
             _applyGate.Release();
         }
     }
+
+    /// <summary>Every certificate expired or expiring within 30 days at <paramref name="now"/> (the dashboard shows the same).</summary>
+    public IReadOnlyList<string> CertificateWarnings(DateTimeOffset now) =>
+        CertsFormatter.Warnings(CertsFormatter.Collect(Clusters.Clusters), CertsFormatter.CollectFiles(Snapshot), now);
 
     /// <summary>The bound address of a listener by name (port 0 in the config gives the real port here).</summary>
     public IPEndPoint GetListenerEndPoint(string name) =>
@@ -261,6 +278,12 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
         // An apply in progress finishes first (it may be binding listeners); later ones see _stopped and do nothing.
         await _applyGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         _applyGate.Release();
+        await Discovery.DisposeAsync().ConfigureAwait(false);
+        if (_certificateExpiry is not null)
+        {
+            await _certificateExpiry.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Listeners.StopAsync().ConfigureAwait(false);
         using var drainEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _drainCut.Token);
         var closed = await Connections.DrainAsync(_options.DrainTime, _options.DrainStrategy, drainEnd.Token).ConfigureAwait(false);

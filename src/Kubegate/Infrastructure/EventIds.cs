@@ -2,7 +2,8 @@ namespace Kubegate.Infrastructure;
 
 /// <summary>
 /// Every log event id of kubegate, by range, so ids are never reused: 1xx hosting and CLI, 2xx configuration,
-/// 3xx listeners, 4xx proxy connections, 5xx clusters and health, 6xx admin, 7xx access log. Within 2xx, 250–299 are
+/// 3xx listeners, 4xx proxy connections, 5xx clusters and health, 6xx admin, 7xx access log, 8xx apiserver discovery
+/// and certificates. Within 2xx, 250–299 are
 /// live reload (watching, validating and applying LDS/CDS/EDS updates).
 /// </summary>
 internal static class EventIds
@@ -100,4 +101,13 @@ internal static class EventIds
     public const int AccessLogReopened = 703;
     public const int AccessLogCompileFailed = 704;
     public const int LogFileClosed = 705;
+
+    public const int DiscoveryStarted = 800;
+    public const int DiscoveryEndpointsWritten = 801;
+    public const int DiscoveryUpdateRefused = 802;
+    public const int DiscoveryRequestFailed = 803;
+    public const int DiscoveryRelist = 804;
+    public const int DiscoveryWriteFailed = 805;
+    public const int DiscoveryListenerMissing = 806;
+    public const int CertificateExpiresSoon = 850;
 }

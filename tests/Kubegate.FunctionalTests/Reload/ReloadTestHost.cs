@@ -18,11 +18,14 @@ internal sealed class ReloadTestHost : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly List<ReloadResult> _results = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _ownsDirectory;
     private ConfigReloadService? _service;
 
-    public ReloadTestHost()
+    /// <param name="directory">An existing config directory to use (and leave in place at dispose, for a restart on the same files); null creates a temporary one.</param>
+    public ReloadTestHost(string? directory = null)
     {
-        Directory = System.IO.Directory.CreateTempSubdirectory("kubegate-reload-").FullName;
+        _ownsDirectory = directory is null;
+        Directory = directory ?? System.IO.Directory.CreateTempSubdirectory("kubegate-reload-").FullName;
     }
 
     public string Directory { get; }
@@ -146,6 +149,11 @@ internal sealed class ReloadTestHost : IAsyncDisposable
         if (Server is not null)
         {
             await Server.DisposeAsync();
+        }
+
+        if (!_ownsDirectory)
+        {
+            return;
         }
 
         try

@@ -177,7 +177,8 @@ public class ConfigDumpFormatterTests
     public void Certs_DaysUntilExpiration()
     {
         var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var json = CertsFormatter.FormatJson([new CertView("c", "10.0.0.1:6443", "CN=kube-apiserver", "0A1B", now.AddDays(10.5))], now);
+        var server = new Kubegate.Infrastructure.CertificateDetails("CN=kube-apiserver", "CN=ca", "0a1b", [], [], now.AddDays(-1), now.AddDays(10.5));
+        var json = CertsFormatter.FormatJson([new CertView("c", "10.0.0.1:6443", server, null)], now);
 
         var cert = JsonDocument.Parse(json).RootElement.GetProperty("certificates")[0].GetProperty("cert_chain")[0];
         Assert.Equal("10", cert.GetProperty("days_until_expiration").GetString());

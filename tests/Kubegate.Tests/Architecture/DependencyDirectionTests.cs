@@ -28,8 +28,9 @@ public partial class DependencyDirectionTests
         ["Health"] = ["Clusters", "LogFiles", "Configuration", "Stats", "Infrastructure"],
         ["Proxy"] = ["Health", "Clusters", "LoadBalancing", "AccessLog", "AccessLog.Formatting", "Configuration", "Stats", "Infrastructure"],
         ["Listeners"] = ["Proxy", "Clusters", "AccessLog", "Configuration", "Stats", "Infrastructure"],
-        ["Admin"] = ["Listeners", "Health", "Clusters", "LoadBalancing", "AccessLog", "LogFiles", "Configuration", "Stats", "Infrastructure"],
-        ["Hosting"] = ["Admin", "Listeners", "Proxy", "Health", "Clusters", "LoadBalancing", "AccessLog", "AccessLog.Formatting", "LogFiles", "Configuration", "Stats", "Infrastructure"],
+        ["Discovery"] = ["Configuration", "Stats", "Infrastructure"],
+        ["Admin"] = ["Listeners", "Discovery", "Health", "Clusters", "LoadBalancing", "AccessLog", "LogFiles", "Configuration", "Stats", "Infrastructure"],
+        ["Hosting"] = ["Admin", "Listeners", "Discovery", "Proxy", "Health", "Clusters", "LoadBalancing", "AccessLog", "AccessLog.Formatting", "LogFiles", "Configuration", "Stats", "Infrastructure"],
     };
 
     private static readonly string SourceRoot = Path.Combine(TestPaths.RepositoryRoot, "src", "Kubegate");

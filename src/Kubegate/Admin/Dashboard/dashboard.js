@@ -203,6 +203,13 @@
     // The next poll (within a second) shows the new state.
   }
 
+  // Certificates expiring within 30 days and apiserver discovery problems: one line each, above everything else.
+  function renderWarnings(warnings) {
+    var box = $("warnings");
+    box.hidden = warnings.length === 0;
+    box.innerHTML = warnings.map(function (w) { return '<div class="warning">' + esc(w) + "</div>"; }).join("");
+  }
+
   function render(state) {
     lastState = state;
     var server = state.server;
@@ -221,6 +228,7 @@
     var clusters = state.clusters.map(function (c) { return renderCluster(c, server.now); }).join("");
     $("clusters").innerHTML = clusters || '<section class="card empty">no clusters configured</section>';
     renderSummary(state);
+    renderWarnings(state.warnings || []);
 
     $("listeners").tBodies[0].innerHTML = state.listeners.length ? state.listeners.map(function (l) {
       return "<tr><td>" + esc(l.name) + '</td><td class="mono">' + esc(l.address) + "</td><td>" + esc(l.cluster) +

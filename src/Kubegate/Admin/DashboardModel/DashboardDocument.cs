@@ -8,4 +8,8 @@ internal sealed record DashboardDocument(
     DashboardServer Server,
     IReadOnlyList<DashboardListenerRow> Listeners,
     IReadOnlyList<DashboardCluster> Clusters,
-    DashboardConfig Config);
+    DashboardConfig Config)
+{
+    /// <summary>What needs an operator: certificates expired or expiring within 30 days, apiserver discovery problems.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

@@ -37,7 +37,7 @@ internal static class ClusterBinder
         var lbPolicy = BindLbPolicy(ctx, m);
         var (choiceCount, activeRequestBias, leastRequestSlowStart) = BindLeastRequest(ctx, m, lbPolicy);
         var roundRobinSlowStart = BindRoundRobin(ctx, m, lbPolicy);
-        var kubegate = BindMetadata(ctx, m);
+        var (kubegate, discoveryField) = BindMetadata(ctx, m);
         var (panicThreshold, ignoreNewHosts) = BindCommonLb(ctx, m);
         var keepalive = BindUpstreamConnectionOptions(m);
         var maxConnections = BindCircuitBreakers(m);
@@ -50,6 +50,7 @@ internal static class ClusterBinder
         var matches = BindTransportSocketMatches(ctx, m);
         var ignoreHealthOnRemoval = m.Bool("ignore_health_on_host_removal") ?? false;
         var closeOnHealthFailure = m.Bool("close_connections_on_host_health_failure") ?? false;
+        var discovery = discoveryField is { } discoveryValue ? DiscoveryBinder.Bind(ctx, discoveryValue, type, edsConfig) : null;
         m.Finish();
 
         if (transportSocket?.Tls is not null)
@@ -95,6 +96,7 @@ internal static class ClusterBinder
             TransportSocketMatches = matches,
             IgnoreHealthOnHostRemoval = ignoreHealthOnRemoval,
             CloseConnectionsOnHostHealthFailure = closeOnHealthFailure,
+            Discovery = discovery,
             MaxConnections = maxConnections ?? ClusterConfig.DefaultMaxConnections,
             MaxConnectionsIsDefault = maxConnections is null,
             Location = ctx.Location(m.Line),
@@ -336,12 +338,13 @@ internal static class ClusterBinder
     /// <c>metadata</c>: Envoy keeps it for filters; kubegate reads its own knobs from <c>filter_metadata.kubegate</c>
     /// and leaves every other namespace alone.
     /// </summary>
-    private static KubegateClusterExtension BindMetadata(BindContext ctx, MessageReader m)
+    /// <returns>The extension's knobs, and its <c>discovery</c> field for <see cref="DiscoveryBinder"/> (null when absent).</returns>
+    private static (KubegateClusterExtension Extension, Field? Discovery) BindMetadata(BindContext ctx, MessageReader m)
     {
         var metadata = m.Message("metadata", ProtoTypes.Metadata);
         if (metadata is null)
         {
-            return KubegateClusterExtension.Default;
+            return (KubegateClusterExtension.Default, null);
         }
 
         var filterMetadata = metadata.Find("filter_metadata");
@@ -353,7 +356,7 @@ internal static class ClusterBinder
                 ctx.ParseError(filterMetadata.Line, filterMetadata.Path, $"filter_metadata is a map of namespace to object, found {other.Describe()}", "write filter_metadata: {kubegate: {...}}");
             }
 
-            return KubegateClusterExtension.Default;
+            return (KubegateClusterExtension.Default, null);
         }
 
         foreach (var entry in namespaces.Entries)
@@ -366,7 +369,7 @@ internal static class ClusterBinder
             var kubegate = MessageReader.Open(ctx, entry.Value, MessageReader.Child(filterMetadata.Path, entry.Key), ProtoTypes.KubegateClusterMetadata, entry.Line);
             if (kubegate is null)
             {
-                return KubegateClusterExtension.Default;
+                return (KubegateClusterExtension.Default, null);
             }
 
             var roleField = kubegate.Find("health_check_role");
@@ -404,11 +407,12 @@ internal static class ClusterBinder
                 jitter = 10;
             }
 
+            var discovery = kubegate.Find("discovery");
             kubegate.Finish();
-            return new KubegateClusterExtension { HealthCheckRole = role, LivenessPath = string.IsNullOrEmpty(livenessPath) ? null : livenessPath, Rebalance = rebalance, MaxConnectionAge = maxAge, MaxConnectionAgeJitterPercent = jitter };
+            return (new KubegateClusterExtension { HealthCheckRole = role, LivenessPath = string.IsNullOrEmpty(livenessPath) ? null : livenessPath, Rebalance = rebalance, MaxConnectionAge = maxAge, MaxConnectionAgeJitterPercent = jitter }, discovery.HasValue ? discovery : null);
         }
 
-        return KubegateClusterExtension.Default;
+        return (KubegateClusterExtension.Default, null);
     }
 
     private static (double PanicThreshold, bool IgnoreNewHosts) BindCommonLb(BindContext ctx, MessageReader m)

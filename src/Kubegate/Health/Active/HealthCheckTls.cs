@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Kubegate.Configuration;
+using Kubegate.Infrastructure;
 
 namespace Kubegate.Health.Active;
 
@@ -24,6 +25,7 @@ internal sealed class HealthCheckTls : IDisposable
     private readonly X509Certificate2Collection _trustedRoots = [];
     private readonly X509Certificate2? _clientCertificate;
     private readonly SslStreamCertificateContext? _clientContext;
+    private readonly CertificateDetails? _clientDetails;
     private readonly List<SslApplicationProtocol> _alpn = [];
     private readonly string[] _matchSubjectAltNames;
 
@@ -64,6 +66,7 @@ internal sealed class HealthCheckTls : IDisposable
             }
 
             _clientContext = SslStreamCertificateContext.Create(_clientCertificate, extra, offline: true);
+            _clientDetails = CertificateDetails.From(_clientCertificate);
         }
 
         // Envoy: tls_options.alpn_protocols of the check win; else the socket's own alpn_protocols. kubegate adds
@@ -147,7 +150,7 @@ internal sealed class HealthCheckTls : IDisposable
 
         if (ssl.RemoteCertificate is X509Certificate2 remote)
         {
-            info.RecordCertificate(new DateTimeOffset(remote.NotAfter.ToUniversalTime(), TimeSpan.Zero), remote.Subject, remote.SerialNumber);
+            info.RecordCertificate(CertificateDetails.From(remote), ssl.LocalCertificate is null ? null : _clientDetails);
         }
 
         return ssl;
@@ -169,7 +172,7 @@ internal sealed class HealthCheckTls : IDisposable
             {
                 if (certificate is X509Certificate2 remote)
                 {
-                    info.RecordCertificate(new DateTimeOffset(remote.NotAfter.ToUniversalTime(), TimeSpan.Zero), remote.Subject, remote.SerialNumber);
+                    info.RecordCertificate(CertificateDetails.From(remote), _clientDetails);
                 }
 
                 var error = Verify(certificate, chain, nameToCheck);
