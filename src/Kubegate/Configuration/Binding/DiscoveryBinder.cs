@@ -1,5 +1,3 @@
-using Kubegate.Configuration.Yaml;
-
 namespace Kubegate.Configuration.Binding;
 
 /// <summary>
