@@ -23,4 +23,7 @@ internal enum ResponseFlags
 
     /// <summary><c>DT</c>: max_downstream_connection_duration reached.</summary>
     DurationTimeout = 1 << 5,
+
+    /// <summary><c>NR</c>: no filter chain matched the connection (Envoy's <c>NoRouteFound</c>).</summary>
+    NoFilterChainFound = 1 << 6,
 }
