@@ -105,7 +105,7 @@ internal sealed partial class FieldReference
     }
 
     // A heading naming a message: "#### Cluster (`envoy.config.cluster.v3.Cluster`)".
-    [GeneratedRegex(@"^#{2,6} .*`((?:envoy|google)\.[A-Za-z0-9_.]+)`")]
+    [GeneratedRegex(@"^#{2,6} .*`((?:envoy|google|kubegate)\.[A-Za-z0-9_.]+)`")]
     private static partial Regex MessageHeading();
 
     // A table row whose first cell is a field: "| `connect_timeout` | Duration | ...".

@@ -106,8 +106,6 @@ internal static class FieldRules
         },
         [ProtoTypes.FilterChain] = new()
         {
-            ["name"] = Silent,
-            ["metadata"] = Silent,
             ["transport_socket_connect_timeout"] = Silent,
             ["transport_socket"] = new(FieldTreatment.Unsupported,
                 "kubegate passes TLS through to the apiserver and does not terminate TLS on a listener",

@@ -212,7 +212,7 @@ internal static class ListenerBinder
                         any.TypeLine,
                         MessageReader.Child(typedConfig.Path, "@type"),
                         $"kubegate does not implement the network filter '{filterName ?? "unnamed"}' ({any.MessageName})",
-                        "kubegate supports envoy.filters.network.rbac, connection_limit, local_ratelimit, sni_cluster and a final tcp_proxy");
+                        $"write \"@type\": {ProtoTypes.Url(ProtoTypes.TcpProxy)} (kubegate is a TCP passthrough proxy; before the tcp_proxy it also runs envoy.filters.network.rbac, connection_limit, local_ratelimit and sni_cluster)");
                 }
             }
 
