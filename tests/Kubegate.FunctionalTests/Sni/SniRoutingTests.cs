@@ -40,8 +40,9 @@ public sealed class SniRoutingTests : IAsyncLifetime
         {
             AccessLog = [AccessLogFixture.FileLog(_logs.LogPath, "%RESPONSE_FLAGS% %REQUESTED_SERVER_NAME% %UPSTREAM_CLUSTER%\n")],
         };
+        var bySni = SniConfig.Listener("bysni", [], SniConfig.Chain("bysni", "default") with { Match = FilterChainMatchConfig.Any, SniCluster = true });
         _proxy = new KubegateServer(TestConfig.Snapshot(
-            [shared, strict],
+            [shared, strict, bySni],
             _servers.Keys.Select(n => TestConfig.Cluster(n)),
             _servers.Select(p => TestConfig.Assignment(p.Key, p.Value.EndPoint))));
         await _proxy.StartAsync();
@@ -78,6 +79,23 @@ public sealed class SniRoutingTests : IAsyncLifetime
         Assert.Equal(1, _proxy.Stats.GetValue("tls_inspector.tls_found"));
         Assert.Equal(serverName is null ? 0 : 1, _proxy.Stats.GetValue("tls_inspector.sni_found"));
         Assert.Equal(1, _proxy.Stats.GetValue($"tcp.{expected}.downstream_cx_total"));
+    }
+
+    [Theory]
+    [InlineData("api", "api")]
+    [InlineData("deep", "deep")]
+    [InlineData(null, "default")]           // no SNI: the tcp_proxy's own cluster
+    public async Task SniCluster_TheServerNameNamesTheCluster(string? serverName, string expected)
+    {
+        Assert.Equal(expected, await TlsNameServer.AskAsync(_proxy.GetListenerEndPoint("bysni"), serverName));
+    }
+
+    [Fact]
+    public async Task SniCluster_UnknownCluster_ClosedWithNoRoute()
+    {
+        await Assert.ThrowsAnyAsync<IOException>(() => TlsNameServer.AskAsync(_proxy.GetListenerEndPoint("bysni"), "nosuch.test"));
+
+        await Wait.ForStatAsync(_proxy.Stats, "tcp.bysni.downstream_cx_no_route", 1);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal abstract class ConnectionFilter
     protected void LogRefusal(ILogger logger, long now, string filter, string reason)
     {
         var last = Volatile.Read(ref _lastLogged);
-        if (now - last < 1000 || Interlocked.CompareExchange(ref _lastLogged, now, last) != last)
+        if ((last != long.MinValue && now - last < 1000) || Interlocked.CompareExchange(ref _lastLogged, now, last) != last)
         {
             Interlocked.Increment(ref _suppressed);
             return;
