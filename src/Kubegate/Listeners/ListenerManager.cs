@@ -265,7 +265,8 @@ internal sealed partial class ListenerManager : IAsyncDisposable
         }
 
         _createSuccess.Increment();
-        Log.ListenerStarted(_logger, config.Name, listener.LocalEndPoint!.ToString(), config.TcpProxy.Cluster ?? "<weighted>");
+        var clusters = config.AllFilterChains.Select(c => c.SniCluster ? "<sni>" : c.TcpProxy.Cluster ?? "<weighted>").Distinct(StringComparer.Ordinal);
+        Log.ListenerStarted(_logger, config.Name, listener.LocalEndPoint!.ToString(), string.Join(", ", clusters));
         if (replaced is not null)
         {
             // As in Envoy, a listener replaced by one on another address drains: its connections go on for the drain
@@ -314,6 +315,8 @@ internal sealed partial class ListenerManager : IAsyncDisposable
     /// </summary>
     private void StartChainDrain(ProxyListener listener, IReadOnlyList<FilterChainRuntime> dropped)
     {
+        // REVIEW: a connection still in its listener filters at this moment picks its chain later, from the config it
+        // was accepted under; should that be a dropped chain, it is not in this drain and runs on until it ends.
         var chains = new HashSet<FilterChainRuntime>(dropped, ReferenceEqualityComparer.Instance);
         bool Owns(ProxyConnection connection) => connection.Chain is { } chain && chains.Contains(chain) && listener.Owns(connection);
         var open = _context.Connections.Connections.Count(Owns);
