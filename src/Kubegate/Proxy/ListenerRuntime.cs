@@ -29,7 +29,12 @@ internal sealed class ListenerRuntime
 
         // A chain whose config did not change keeps its runtime: its connections are not drained and its filters
         // keep their counts (Envoy updates filter chains in place).
-        var kept = previous?.Chains.ToDictionary(c => c.Config, c => c) ?? [];
+        var kept = new Dictionary<FilterChainConfig, FilterChainRuntime>();
+        foreach (var chain in previous?.Chains ?? [])
+        {
+            kept.TryAdd(chain.Config, chain);
+        }
+
         var chains = new List<FilterChainRuntime>();
         var index = 0;
         foreach (var chainConfig in config.AllFilterChains)
