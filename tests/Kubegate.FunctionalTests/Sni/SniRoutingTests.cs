@@ -145,6 +145,55 @@ public sealed class SniRoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClientsWithHalfAClientHello_HoldNoBufferWhileTheyWait()
+    {
+        var pool = new CountingArrayPool();
+        await using var echo = new TcpEchoServer();
+        var hello = await SniConfig.CaptureClientHelloAsync("slow.test");
+        var listener = SniConfig.Listener("l", [SniConfig.Chain("slow", "echo", "slow.test")]);
+        await using var server = new KubegateServer(
+            TestConfig.Snapshot([listener], [TestConfig.Cluster("echo")], [TestConfig.Assignment("echo", echo.EndPoint)]),
+            new KubegateServerOptions { BufferPool = pool });
+        await server.StartAsync();
+        var clients = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var client = await SocketTestExtensions.ConnectTcpAsync(server.GetListenerEndPoint("l"));
+                clients.Add(client);
+                await client.SendAllAsync(hello.AsMemory(0, hello.Length / 2));
+            }
+
+            // Every half hello was peeked at (a buffer rented and returned at once); a connection holding one while it
+            // waits would keep Outstanding above zero for as long as it waits.
+            await Wait.UntilAsync(() => pool.TotalRented >= 20);
+            await Wait.ForStatAsync(server.Stats, "listener.l.downstream_pre_cx_active", 20);
+            await Wait.UntilAsync(() => pool.Outstanding == 0);
+            Assert.Equal(20, server.Stats.GetValue("listener.l.downstream_pre_cx_active"));
+
+            foreach (var client in clients)
+            {
+                await client.SendAllAsync(hello.AsMemory(hello.Length / 2));
+                Assert.Equal(hello, await client.ReceiveExactlyAsync(hello.Length).DefaultTimeout());
+            }
+
+            Assert.Equal(20, server.Stats.GetValue("tcp.slow.downstream_cx_total"));
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+
+        await Wait.UntilAsync(() => server.Connections.Count == 0);
+        Assert.Equal(0, pool.Outstanding);
+        Assert.Equal(0, pool.BadReturns);
+    }
+
+    [Fact]
     public async Task SilentClient_ClosedByListenerFiltersTimeout()
     {
         await using var echo = new TcpEchoServer();
