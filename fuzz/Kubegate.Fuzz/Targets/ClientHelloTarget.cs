@@ -61,6 +61,14 @@ internal sealed class ClientHelloTarget : FuzzTarget
     private static ClientHelloParseResult Parse(ReadOnlySpan<byte> data, out string? name)
     {
         var result = TlsClientHello.TryGetServerName(data, out name);
+
+        // The filter-chain path also reads ALPN: whatever it accepts, the SNI-only path accepts with the same name.
+        var withAlpn = TlsClientHello.TryParse(data, wantAlpn: true, out var alpnName, out var alpn);
+        FuzzPropertyException.Require(alpn is null || withAlpn == ClientHelloParseResult.Complete, $"ALPN came with {withAlpn}");
+        FuzzPropertyException.Require(alpn is null || alpn.All(p => p.Length is > 0 and < 256), "an empty or oversized ALPN name");
+        FuzzPropertyException.Require(
+            withAlpn != ClientHelloParseResult.Complete || (result == ClientHelloParseResult.Complete && alpnName == name),
+            $"with ALPN: {withAlpn} '{alpnName}', without: {result} '{name}'");
         if (name is not null)
         {
             FuzzPropertyException.Require(result == ClientHelloParseResult.Complete, $"a server name came with {result}");

@@ -234,6 +234,7 @@ internal sealed class AccessLogFormat
         (ResponseFlags.NoHealthyUpstream, "UH", "NoHealthyUpstream"),
         (ResponseFlags.UpstreamConnectionFailure, "UF", "UpstreamConnectionFailure"),
         (ResponseFlags.UpstreamOverflow, "UO", "UpstreamOverflow"),
+        (ResponseFlags.NoFilterChainFound, "NR", "NoRouteFound"),
         (ResponseFlags.UpstreamRetryLimitExceeded, "URX", "UpstreamRetryLimitExceeded"),
         (ResponseFlags.DurationTimeout, "DT", "DurationTimeout"),
         (ResponseFlags.NoClusterFound, "NC", "NoClusterFound"),

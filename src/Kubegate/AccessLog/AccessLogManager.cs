@@ -23,7 +23,7 @@ internal sealed partial class AccessLogManager
 
     /// <summary>The file paths (or <c>/dev/stdout</c>, <c>/dev/stderr</c>) the access logs of <paramref name="snapshot"/> write to.</summary>
     public static IEnumerable<string> PathsOf(ConfigSnapshot snapshot) =>
-        snapshot.Listeners.SelectMany(l => l.AccessLog.Concat(l.TcpProxy.AccessLog)).Select(KeyOf);
+        snapshot.Listeners.SelectMany(l => l.AccessLog.Concat(l.AllFilterChains.SelectMany(c => c.TcpProxy.AccessLog))).Select(KeyOf);
 
     /// <summary>
     /// Compiles <paramref name="configs"/> into loggers; an empty array when there are none. A format that does not
@@ -61,7 +61,7 @@ internal sealed partial class AccessLogManager
     {
         foreach (var listener in snapshot.Listeners)
         {
-            foreach (var config in listener.AccessLog.Concat(listener.TcpProxy.AccessLog))
+            foreach (var config in listener.AccessLog.Concat(listener.AllFilterChains.SelectMany(c => c.TcpProxy.AccessLog)))
             {
                 try
                 {

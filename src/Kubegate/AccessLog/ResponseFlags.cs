@@ -29,4 +29,7 @@ internal enum ResponseFlags
     /// disabled endpoint, <c>max_connection_age</c>); <c>%CONNECTION_TERMINATION_DETAILS%</c> says which.
     /// </summary>
     Rebalanced = 1 << 6,
+
+    /// <summary><c>NR</c>: no filter chain matched the connection (Envoy's <c>NoRouteFound</c>).</summary>
+    NoFilterChainFound = 1 << 7,
 }

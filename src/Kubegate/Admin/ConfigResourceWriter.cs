@@ -206,14 +206,91 @@ internal static class ConfigResourceWriter
         json.WriteString("name", listener.Name);
         WriteAddress(json, "address", listener.Address);
         WriteOptional(json, "stat_prefix", listener.StatPrefix);
+        if (listener.TlsInspector)
+        {
+            json.WriteStartArray("listener_filters");
+            json.WriteStartObject();
+            json.WriteString("name", "envoy.filters.listener.tls_inspector");
+            json.WriteStartObject("typed_config");
+            json.WriteString("@type", "type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector");
+            json.WriteEndObject();
+            json.WriteEndObject();
+            json.WriteEndArray();
+            json.WriteString("listener_filters_timeout", ProtoDurationText.Format(listener.ListenerFiltersTimeout));
+            json.WriteBoolean("continue_on_listener_filters_timeout", listener.ContinueOnListenerFiltersTimeout);
+        }
+
+        if (listener.MaxConnectionsPerClient is { } cap)
+        {
+            json.WriteStartObject("metadata");
+            json.WriteStartObject("filter_metadata");
+            json.WriteStartObject("kubegate");
+            json.WriteNumber("max_connections_per_client", cap);
+            json.WriteEndObject();
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
         json.WriteStartArray("filter_chains");
+        foreach (var chain in listener.FilterChains.IsEmpty && listener.DefaultFilterChain is null ? listener.AllFilterChains : listener.FilterChains)
+        {
+            WriteFilterChain(json, chain);
+        }
+
+        json.WriteEndArray();
+        if (listener.DefaultFilterChain is { } defaultChain)
+        {
+            json.WritePropertyName("default_filter_chain");
+            WriteFilterChain(json, defaultChain);
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteFilterChain(Utf8JsonWriter json, FilterChainConfig chain)
+    {
         json.WriteStartObject();
+        WriteOptional(json, "name", chain.Name);
+        var match = chain.Match;
+        if (match != FilterChainMatchConfig.Any)
+        {
+            json.WriteStartObject("filter_chain_match");
+            if (match.DestinationPort is { } port)
+            {
+                json.WriteNumber("destination_port", port);
+            }
+
+            WriteStrings(json, "server_names", match.ServerNames);
+            if (match.TransportProtocol.Length > 0)
+            {
+                json.WriteString("transport_protocol", match.TransportProtocol);
+            }
+
+            WriteStrings(json, "application_protocols", match.ApplicationProtocols);
+            json.WriteEndObject();
+        }
+
         json.WriteStartArray("filters");
+        foreach (var filter in chain.Filters)
+        {
+            WriteNetworkFilter(json, filter);
+        }
+
+        if (chain.SniCluster)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", "envoy.filters.network.sni_cluster");
+            json.WriteStartObject("typed_config");
+            json.WriteString("@type", "type.googleapis.com/envoy.extensions.filters.network.sni_cluster.v3.SniCluster");
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
         json.WriteStartObject();
         json.WriteString("name", "envoy.filters.network.tcp_proxy");
         json.WriteStartObject("typed_config");
         json.WriteString("@type", "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy");
-        var tcp = listener.TcpProxy;
+        var tcp = chain.TcpProxy;
         json.WriteString("stat_prefix", tcp.StatPrefix);
         if (tcp.Cluster is not null)
         {
@@ -254,8 +331,133 @@ internal static class ConfigResourceWriter
         json.WriteEndObject();
         json.WriteEndArray();
         json.WriteEndObject();
-        json.WriteEndArray();
+    }
+
+    private static void WriteNetworkFilter(Utf8JsonWriter json, NetworkFilterConfig filter)
+    {
+        json.WriteStartObject();
+        switch (filter)
+        {
+            case ConnectionLimitConfig limit:
+                json.WriteString("name", "envoy.filters.network.connection_limit");
+                json.WriteStartObject("typed_config");
+                json.WriteString("@type", "type.googleapis.com/envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit");
+                json.WriteString("stat_prefix", limit.StatPrefix);
+                json.WriteNumber("max_connections", limit.MaxConnections);
+                if (limit.Delay is { } delay)
+                {
+                    json.WriteString("delay", ProtoDurationText.Format(delay));
+                }
+
+                break;
+            case LocalRateLimitConfig rate:
+                json.WriteString("name", "envoy.filters.network.local_ratelimit");
+                json.WriteStartObject("typed_config");
+                json.WriteString("@type", "type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit");
+                json.WriteString("stat_prefix", rate.StatPrefix);
+                json.WriteStartObject("token_bucket");
+                json.WriteNumber("max_tokens", rate.MaxTokens);
+                json.WriteNumber("tokens_per_fill", rate.TokensPerFill);
+                json.WriteString("fill_interval", ProtoDurationText.Format(rate.FillInterval));
+                json.WriteEndObject();
+                break;
+            case RbacConfig rbac:
+                json.WriteString("name", "envoy.filters.network.rbac");
+                json.WriteStartObject("typed_config");
+                json.WriteString("@type", "type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC");
+                json.WriteString("stat_prefix", rbac.StatPrefix);
+                WriteRbacRules(json, "rules", rbac.Rules);
+                WriteRbacRules(json, "shadow_rules", rbac.ShadowRules);
+                if (rbac.ShadowRulesStatPrefix.Length > 0)
+                {
+                    json.WriteString("shadow_rules_stat_prefix", rbac.ShadowRulesStatPrefix);
+                }
+
+                break;
+        }
+
         json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static void WriteRbacRules(Utf8JsonWriter json, string name, RbacRulesConfig? rules)
+    {
+        if (rules is null)
+        {
+            return;
+        }
+
+        json.WriteStartObject(name);
+        json.WriteString("action", rules.Action.ToString().ToUpperInvariant());
+        json.WriteStartObject("policies");
+        foreach (var policy in rules.Policies)
+        {
+            json.WriteStartObject(policy.Name);
+            WriteRbacMatches(json, "permissions", policy.Permissions, permission: true);
+            WriteRbacMatches(json, "principals", policy.Principals, permission: false);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static void WriteRbacMatches(Utf8JsonWriter json, string name, EquatableArray<RbacMatchConfig> matches, bool permission)
+    {
+        json.WriteStartArray(name);
+        foreach (var match in matches)
+        {
+            WriteRbacMatch(json, match, permission);
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static void WriteRbacMatch(Utf8JsonWriter json, RbacMatchConfig match, bool permission)
+    {
+        json.WriteStartObject();
+        switch (match.Kind)
+        {
+            case RbacMatchKind.Any:
+                json.WriteBoolean("any", true);
+                break;
+            case RbacMatchKind.SourceIp or RbacMatchKind.DestinationIp:
+                json.WriteStartObject(match.Kind == RbacMatchKind.SourceIp ? "direct_remote_ip" : "destination_ip");
+                json.WriteString("address_prefix", match.Cidr!.Prefix.ToString());
+                json.WriteNumber("prefix_len", match.Cidr.PrefixLength);
+                json.WriteEndObject();
+                break;
+            case RbacMatchKind.DestinationPort:
+                json.WriteNumber("destination_port", match.Port);
+                break;
+            case RbacMatchKind.And or RbacMatchKind.Or:
+                json.WriteStartObject(permission ? (match.Kind == RbacMatchKind.And ? "and_rules" : "or_rules") : (match.Kind == RbacMatchKind.And ? "and_ids" : "or_ids"));
+                WriteRbacMatches(json, permission ? "rules" : "ids", match.Children, permission);
+                json.WriteEndObject();
+                break;
+            case RbacMatchKind.Not:
+                json.WritePropertyName(permission ? "not_rule" : "not_id");
+                WriteRbacMatch(json, match.Children[0], permission);
+                break;
+        }
+
+        json.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter json, string name, EquatableArray<string> values)
+    {
+        if (values.IsEmpty)
+        {
+            return;
+        }
+
+        json.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            json.WriteStringValue(value);
+        }
+
+        json.WriteEndArray();
     }
 
     internal static void WriteAssignment(Utf8JsonWriter json, ClusterLoadAssignmentConfig assignment, bool withType)

@@ -39,8 +39,10 @@ internal static class DashboardEndpoints
         var stats = server.Stats;
         var listeners = server.Listeners.Listeners.Select(l =>
         {
-            var proxy = l.Config.TcpProxy;
-            var cluster = proxy.Cluster ?? string.Join(", ", proxy.WeightedClusters.Select(w => w.Name));
+            // Every chain's cluster(s), once each: a listener shared by SNI serves several clusters.
+            var cluster = string.Join(", ", l.Config.AllFilterChains
+                .SelectMany(c => c.TcpProxy.Cluster is { } single ? [single] : c.TcpProxy.WeightedClusters.Select(w => w.Name))
+                .Distinct(StringComparer.Ordinal));
             var address = (l.LocalEndPoint ?? l.Config.Address.ToEndPoint()).ToString();
             var scope = l.Config.StatScope;
             return new DashboardListener(l.Name, address, cluster, stats.GetValue(scope + "downstream_cx_active"), stats.GetValue(scope + "downstream_cx_total"));

@@ -59,6 +59,11 @@ internal static class EventIds
     public const int UpstreamOverflow = 407;
     public const int ConnectionMaxDuration = 408;
     public const int ConnectionDrainClosed = 409;
+    public const int ConnectionNoFilterChain = 410;
+    public const int ConnectionRefusedByFilter = 411;
+    public const int ListenerFiltersTimedOut = 412;
+    public const int ConnectionClientLimited = 413;
+    public const int FilterChainsDraining = 414;
 
     // 420–439: the reactors (the data path's event loops).
     public const int ReactorWaitFailed = 420;

@@ -33,6 +33,7 @@ internal sealed partial class ListenerManager : IAsyncDisposable
     private readonly Counter _createFailure;
     private readonly Gauge _totalActive;
     private readonly Gauge _totalDraining;
+    private readonly Gauge _totalFilterChainsDraining;
     private readonly List<Task> _drains = [];
     private volatile IReadOnlyList<ProxyListener> _listeners = [];
     private ImmutableDictionary<string, ListenerConfig> _failed = ImmutableDictionary<string, ListenerConfig>.Empty;
@@ -60,6 +61,7 @@ internal sealed partial class ListenerManager : IAsyncDisposable
         _createFailure = stats.Counter("listener_manager.listener_create_failure");
         _totalActive = stats.Gauge("listener_manager.total_listeners_active");
         _totalDraining = stats.Gauge("listener_manager.total_listeners_draining");
+        _totalFilterChainsDraining = stats.Gauge("listener_manager.total_filter_chains_draining");
     }
 
     public IReadOnlyList<ProxyListener> Listeners => _listeners;
@@ -94,8 +96,13 @@ internal sealed partial class ListenerManager : IAsyncDisposable
                     _listenerModified.Increment();
                     if (existing.Config.Address == config.Address && existing.IsListening)
                     {
-                        existing.Update(config);
+                        var dropped = existing.Update(config);
                         Log.ListenerUpdated(_logger, config.Name, existing.LocalEndPoint?.ToString() ?? config.Address.ToString());
+                        if (dropped.Count > 0)
+                        {
+                            StartChainDrain(existing, dropped);
+                        }
+
                         next.Add(existing);
                         continue;
                     }
@@ -258,7 +265,8 @@ internal sealed partial class ListenerManager : IAsyncDisposable
         }
 
         _createSuccess.Increment();
-        Log.ListenerStarted(_logger, config.Name, listener.LocalEndPoint!.ToString(), config.TcpProxy.Cluster ?? "<weighted>");
+        var clusters = config.AllFilterChains.Select(c => c.SniCluster ? "<sni>" : c.TcpProxy.Cluster ?? "<weighted>").Distinct(StringComparer.Ordinal);
+        Log.ListenerStarted(_logger, config.Name, listener.LocalEndPoint!.ToString(), string.Join(", ", clusters));
         if (replaced is not null)
         {
             // As in Envoy, a listener replaced by one on another address drains: its connections go on for the drain
@@ -301,6 +309,24 @@ internal sealed partial class ListenerManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Envoy's in-place filter-chain update: the connections of the chains a listener update removed or changed get
+    /// the drain time, then close; the connections of unchanged chains are not touched.
+    /// </summary>
+    private void StartChainDrain(ProxyListener listener, IReadOnlyList<FilterChainRuntime> dropped)
+    {
+        // REVIEW: a connection still in its listener filters at this moment picks its chain later, from the config it
+        // was accepted under; should that be a dropped chain, it is not in this drain and runs on until it ends.
+        var chains = new HashSet<FilterChainRuntime>(dropped, ReferenceEqualityComparer.Instance);
+        bool Owns(ProxyConnection connection) => connection.Chain is { } chain && chains.Contains(chain) && listener.Owns(connection);
+        var open = _context.Connections.Connections.Count(Owns);
+        Log.FilterChainsDraining(_logger, listener.Name, string.Join(", ", dropped.Select(c => c.DisplayName)), open, _drainTime.TotalSeconds);
+        if (open > 0)
+        {
+            TrackDrain(listener.Name, Owns, _totalFilterChainsDraining);
+        }
+    }
+
     /// <summary>Lets a stopped listener's connections go on for the drain time, then closes those still open.</summary>
     private void StartDrain(ProxyListener stopped, string why)
     {
@@ -311,8 +337,14 @@ internal sealed partial class ListenerManager : IAsyncDisposable
             return;
         }
 
-        _totalDraining.Increment();
-        var drain = DrainAsync(stopped);
+        TrackDrain(stopped.Name, stopped.Owns, _totalDraining);
+    }
+
+    private void TrackDrain(string listenerName, Func<ProxyConnection, bool> owns, Gauge draining)
+    {
+
+        draining.Increment();
+        var drain = DrainAsync();
         lock (_drains)
         {
             _drains.Add(drain);
@@ -332,16 +364,16 @@ internal sealed partial class ListenerManager : IAsyncDisposable
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
 
-        async Task DrainAsync(ProxyListener listener)
+        async Task DrainAsync()
         {
             // Off the apply path: the wait takes up to the drain time.
             await Task.Yield();
             try
             {
-                var closed = await _context.Connections.DrainAsync(listener.Owns, _drainTime, _stopping.Token).ConfigureAwait(false);
+                var closed = await _context.Connections.DrainAsync(owns, _drainTime, _stopping.Token).ConfigureAwait(false);
                 if (closed > 0)
                 {
-                    Log.ListenerDrainClosed(_logger, listener.Name, closed);
+                    Log.ListenerDrainClosed(_logger, listenerName, closed);
                 }
             }
             catch (OperationCanceledException)
@@ -350,7 +382,7 @@ internal sealed partial class ListenerManager : IAsyncDisposable
             }
             finally
             {
-                _totalDraining.Decrement();
+                draining.Decrement();
             }
         }
     }
@@ -368,6 +400,9 @@ internal sealed partial class ListenerManager : IAsyncDisposable
 
         [LoggerMessage(EventIds.ListenerDraining, LogLevel.Information, "listener {Listener} on {Address} {Why}: no longer accepting there; {Connections} open connection(s) get up to {DrainSeconds} s to finish", EventName = "ListenerDraining")]
         public static partial void ListenerDraining(ILogger logger, string listener, string address, string why, int connections, double drainSeconds);
+
+        [LoggerMessage(EventIds.FilterChainsDraining, LogLevel.Information, "listener {Listener}: filter chain(s) {Chains} removed or changed in place; {Connections} open connection(s) on them get up to {DrainSeconds} s to finish, the other chains' connections are untouched", EventName = "FilterChainsDraining")]
+        public static partial void FilterChainsDraining(ILogger logger, string listener, string chains, int connections, double drainSeconds);
 
         [LoggerMessage(EventIds.ListenerDrainClosed, LogLevel.Information, "listener {Listener}: drain time over, closed {Connections} connection(s) still open", EventName = "ListenerDrainClosed")]
         public static partial void ListenerDrainClosed(ILogger logger, string listener, int connections);

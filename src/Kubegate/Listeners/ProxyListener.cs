@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Kubegate.Configuration;
 using Kubegate.Proxy;
+using Kubegate.Proxy.Filters;
 using Kubegate.Proxy.Reactors;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,9 @@ internal sealed partial class ProxyListener : IAsyncDisposable, IAcceptHandler
     private readonly ProxyContext _context;
     private readonly ILogger _logger;
     private readonly Counter _acceptPaused;
+
+    // Open connections per client address (max_connections_per_client): kept across in-place updates.
+    private readonly ClientConnectionTable _clients = new();
     private volatile ListenerRuntime _runtime;
 
     // Every runtime this listener has handed to connections (the first and one per in-place update), so a drain can
@@ -39,7 +43,7 @@ internal sealed partial class ProxyListener : IAsyncDisposable, IAcceptHandler
         _stats = stats;
         _context = context;
         _logger = logger;
-        _runtime = new ListenerRuntime(config, stats, context.AccessLogs);
+        _runtime = new ListenerRuntime(config, stats, context.AccessLogs, previous: null, _clients, logger);
         _runtimes = new HashSet<ListenerRuntime>(ReferenceEqualityComparer.Instance) { _runtime };
         _acceptPaused = stats.Counter("server.accept_paused");
     }
@@ -124,12 +128,18 @@ internal sealed partial class ProxyListener : IAsyncDisposable, IAcceptHandler
     /// The socket stays bound and listening throughout, so no connection attempt is refused during the swap.
     /// REVIEW: a changed <c>tcp_backlog_size</c> takes effect only on a rebind; Linux would accept listen() again.
     /// </remarks>
-    public void Update(ListenerConfig config)
+    /// <returns>The filter chains the update removed or changed: their open connections are to drain (Envoy drains them; the others stay untouched).</returns>
+    public IReadOnlyList<FilterChainRuntime> Update(ListenerConfig config)
     {
-        var runtime = new ListenerRuntime(config, _stats, _context.AccessLogs);
+        var previous = _runtime;
+        var runtime = new ListenerRuntime(config, _stats, _context.AccessLogs, previous, _clients, _logger);
         _runtimes = new HashSet<ListenerRuntime>(_runtimes, ReferenceEqualityComparer.Instance) { runtime };
         _runtime = runtime;
+        return [.. previous.Chains.Where(c => !runtime.Chains.Contains(c))];
     }
+
+    /// <summary>Open connections of <paramref name="client"/> on this listener, as the per-client cap counts them.</summary>
+    public int OpenConnectionsOf(IPAddress client) => _clients.OpenFor(client);
 
     /// <summary>Takes over the open connections of a listener this one replaces on the same address (a failed rebind undone).</summary>
     public void AdoptConnectionsOf(ProxyListener other) =>

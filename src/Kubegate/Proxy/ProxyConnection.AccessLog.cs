@@ -24,7 +24,8 @@ internal sealed partial class ProxyConnection
 
     private void InitAccessLog()
     {
-        _inspectClientHello = _listener.HasAccessLog;
+        // With tls_inspector the SNI comes from the inspection, before any byte is relayed.
+        _inspectClientHello = _listener.HasAccessLog && !_listener.InspectsTls;
         _lastAccessLogFlush = StartTimestamp;
     }
 
@@ -76,28 +77,28 @@ internal sealed partial class ProxyConnection
         }
 
         _upstreamLocalEndPoint = Native.LocalEndPoint(_upstreamFd);
-        if (_listener.FlushOnConnected)
+        if (_chain!.FlushOnConnected)
         {
-            AccessLogger.WriteAll(_listener.TcpProxyAccessLoggers, BuildRecord(_reactor.Now, final: false));
+            AccessLogger.WriteAll(_chain.TcpProxyAccessLoggers, BuildRecord(_reactor.Now, final: false));
         }
     }
 
     /// <summary>On the reactor, when the heartbeat asked (<see cref="OnHeartbeat"/>): writes the periodic entry of <c>access_log_flush_interval</c> when due.</summary>
     private void FlushAccessLogIfDue(long now)
     {
-        var interval = _listener.AccessLogFlushIntervalMs;
+        var interval = _chain?.AccessLogFlushIntervalMs ?? 0;
         if (interval > 0 && now - _lastAccessLogFlush >= interval)
         {
             Volatile.Write(ref _lastAccessLogFlush, now);
-            AccessLogger.WriteAll(_listener.TcpProxyAccessLoggers, BuildRecord(now, final: false));
+            AccessLogger.WriteAll(_chain!.TcpProxyAccessLoggers, BuildRecord(now, final: false));
         }
     }
 
     private void WriteStartAccessLog()
     {
-        if (_listener.FlushOnStart)
+        if (_chain is { FlushOnStart: true } chain)
         {
-            AccessLogger.WriteAll(_listener.TcpProxyAccessLoggers, BuildRecord(StartTimestamp, final: false));
+            AccessLogger.WriteAll(chain.TcpProxyAccessLoggers, BuildRecord(StartTimestamp, final: false));
         }
     }
 
@@ -105,7 +106,12 @@ internal sealed partial class ProxyConnection
     {
         if (_listener.HasAccessLog)
         {
-            AccessLogger.WriteAll(_listener.AllAccessLoggers, BuildRecord(closedAt, final: true));
+            var record = BuildRecord(closedAt, final: true);
+            AccessLogger.WriteAll(_listener.ListenerAccessLoggers, record);
+            if (_chain is { } chain)
+            {
+                AccessLogger.WriteAll(chain.TcpProxyAccessLoggers, record);
+            }
         }
     }
 
@@ -123,7 +129,7 @@ internal sealed partial class ProxyConnection
         DownstreamRemoteAddress = DownstreamRemoteEndPoint as IPEndPoint,
         DownstreamLocalAddress = DownstreamLocalEndPoint,
         ConnectionId = Id,
-        ConnectionTerminationDetails = final ? TerminationDetails(_closeReason) : null,
+        ConnectionTerminationDetails = final ? _terminationDetails ?? TerminationDetails(_closeReason) : null,
         RequestedServerName = RequestedServerName,
         UpstreamRequestAttemptCount = ConnectAttempts,
         ListenerName = _listener.Config.Name,

@@ -34,6 +34,12 @@ internal sealed partial class ProxyConnection
         [LoggerMessage(EventIds.ConnectionDrainClosed, LogLevel.Debug, "[C{ConnectionId}] shutdown drain: quiet for {QuietMs} ms, closing", EventName = "ConnectionDrainClosed")]
         public static partial void DrainClosed(ILogger logger, long connectionId, long quietMs);
 
+        [LoggerMessage(EventIds.ConnectionNoFilterChain, LogLevel.Debug, "[C{ConnectionId}] listener {Listener}: no filter chain matches server name '{ServerName}', transport {Transport} (NR)", EventName = "ConnectionNoFilterChain")]
+        public static partial void NoFilterChain(ILogger logger, long connectionId, string listener, string serverName, string transport);
+
+        [LoggerMessage(EventIds.ListenerFiltersTimedOut, LogLevel.Debug, "[C{ConnectionId}] listener {Listener}: no ClientHello within listener_filters_timeout ({TimeoutMs} ms); {Outcome}", EventName = "ListenerFiltersTimedOut")]
+        public static partial void ListenerFiltersTimedOut(ILogger logger, long connectionId, string listener, long timeoutMs, string outcome);
+
         [LoggerMessage(EventIds.ConnectionFailed, LogLevel.Debug, "[C{ConnectionId}] failed: {Message}", EventName = "ConnectionFailed")]
         public static partial void ConnectionFailed(ILogger logger, long connectionId, string message);
     }

@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using Kubegate.AccessLog;
 using Kubegate.Clusters;
 using Kubegate.Configuration;
+using Kubegate.AccessLog.Tls;
 using Kubegate.Health;
+using Kubegate.Proxy.Filters;
 using Kubegate.Proxy.Reactors;
 using Kubegate.Proxy.Splice;
 
@@ -47,6 +49,14 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
 
     private readonly ProxyContext _context;
     private readonly ListenerRuntime _listener;
+    private FilterChainRuntime? _chain;
+
+    // Filters of the chain that admitted the connection (they are told when it closes), whether the per-client cap
+    // counted it, the deadline of the listener filters or of a delayed refusal, and why a filter closed it.
+    private int _filtersPassed;
+    private bool _clientCounted;
+    private long _phaseDeadline;
+    private string? _terminationDetails;
     private readonly Reactor _reactor;
     private readonly int _downstreamFd;
     private SocketAddressBuffer _peer;
@@ -97,6 +107,12 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
     private enum Phase
     {
         Setup,
+
+        /// <summary>tls_inspector: waiting (with MSG_PEEK, nothing consumed) for the ClientHello that selects the chain.</summary>
+        Inspecting,
+
+        /// <summary>A filter refused the connection with a delay (connection_limit's <c>delay</c>): held, unread, then closed.</summary>
+        Refusing,
         Connecting,
         Relaying,
         Closed,
@@ -179,6 +195,9 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
 
     public ListenerRuntime Listener => _listener;
 
+    /// <summary>The filter chain the connection was given; null while its listener filters run or when none matched.</summary>
+    public FilterChainRuntime? Chain => Volatile.Read(ref _chain);
+
     /// <summary>True once the connection was closed and accounted for.</summary>
     public bool IsClosed => CurrentPhase == Phase.Closed;
 
@@ -196,7 +215,6 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
     /// </summary>
     public void Start()
     {
-        _listener.TcpProxyStats.DownstreamCxTotal.Increment();
         _downstreamToken = _reactor.Register(this, _downstreamFd, DownstreamSide, SocketEvents, out var errno);
         if (_downstreamToken == 0)
         {
@@ -206,34 +224,212 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         }
 
         Native.SetNoDelay(_downstreamFd);
-        if (_listener.HasAccessLog)
+        if (_listener.NeedsLocalAddress)
         {
             DownstreamLocalEndPoint = Native.LocalEndPoint(_downstreamFd);
         }
 
-        if (_listener.FlushOnStart)
+        if (_listener.ClientCap is { } cap)
+        {
+            var decision = cap.OnNewConnection(Facts());
+            if (!decision.Admitted)
+            {
+                _terminationDetails = decision.TerminationDetails;
+                Close();
+                return;
+            }
+
+            _clientCounted = true;
+        }
+
+        if (_listener.InspectsTls)
+        {
+            // The socket was registered edge-triggered: bytes already there raise an event, and so does each segment
+            // that arrives later, so the ClientHello is peeked at as it comes in (Inspect).
+            CurrentPhase = Phase.Inspecting;
+            _listener.ListenerStats.DownstreamPreCxActive.Increment();
+            var timeout = _listener.Config.ListenerFiltersTimeout;
+            _phaseDeadline = timeout > TimeSpan.Zero ? StartTimestamp + (long)Math.Min(timeout.TotalMilliseconds, long.MaxValue / 4) : long.MaxValue;
+            ScheduleTimer();
+            return;
+        }
+
+        // Without a listener filter nothing is known but the addresses: Envoy's default transport protocol.
+        StartChain(null, RawBuffer, null);
+    }
+
+    private const string RawBuffer = "raw_buffer";
+
+    private ConnectionFacts Facts() => new((DownstreamRemoteEndPoint as IPEndPoint)?.Address, DownstreamLocalEndPoint, _reactor.Now);
+
+    /// <summary>
+    /// Reads the client's first bytes with MSG_PEEK, so the upstream later gets them exactly as sent, until they hold a
+    /// whole ClientHello (or show the connection is not TLS). A peek rents a pooled buffer and returns it at once: a
+    /// client that sends nothing holds no buffer.
+    /// </summary>
+    private void Inspect()
+    {
+        var pool = _context.BufferPool;
+        var buffer = pool.Rent(MaxClientHelloBytes);
+        nint peeked;
+        int errno;
+        ClientHelloParseResult result = ClientHelloParseResult.NotTls;
+        string? serverName = null;
+        string[]? alpn = null;
+        try
+        {
+            do
+            {
+                peeked = Native.Peek(_downstreamFd, buffer.AsSpan(0, MaxClientHelloBytes));
+                errno = peeked < 0 ? Native.LastError : 0;
+            }
+            while (errno == Native.EINTR);
+
+            if (peeked > 0)
+            {
+                result = TlsClientHello.TryParse(buffer.AsSpan(0, (int)peeked), _listener.Selector.UsesApplicationProtocols, out serverName, out alpn);
+            }
+        }
+        finally
+        {
+            pool.Return(buffer);
+        }
+
+        var stats = _listener.ListenerStats;
+        var tls = _listener.TlsInspectorStats;
+        if (peeked < 0)
+        {
+            if (errno == Native.EAGAIN)
+            {
+                _ready &= ~Readiness.DownstreamReadable;
+                return;
+            }
+
+            EndInspection();
+            Abort(CloseReason.Reset);
+            return;
+        }
+
+        if (peeked == 0 || (result == ClientHelloParseResult.NeedMoreData && (_ready & Readiness.DownstreamPeerClosed) != 0))
+        {
+            // The client closed before its ClientHello was complete: nothing to proxy (Envoy closes it too).
+            stats.DownstreamListenerFilterRemoteClose.Increment();
+            EndInspection();
+            Close();
+            return;
+        }
+
+        if (result == ClientHelloParseResult.NeedMoreData)
+        {
+            if (peeked >= MaxClientHelloBytes)
+            {
+                tls.ClientHelloTooLarge.Increment();
+                stats.DownstreamListenerFilterError.Increment();
+                EndInspection();
+                Close();
+                return;
+            }
+
+            // Everything there was peeked at; the next segment raises a new edge.
+            _ready &= ~Readiness.DownstreamReadable;
+            return;
+        }
+
+        EndInspection();
+        _inspectClientHello = false;
+        if (result == ClientHelloParseResult.Complete)
+        {
+            tls.TlsFound.Increment();
+            (serverName is null ? tls.SniNotFound : tls.SniFound).Increment();
+            (alpn is null ? tls.AlpnNotFound : tls.AlpnFound).Increment();
+            Volatile.Write(ref _requestedServerName, serverName);
+            StartChain(serverName, "tls", alpn);
+        }
+        else
+        {
+            tls.TlsNotFound.Increment();
+            StartChain(null, RawBuffer, null);
+        }
+    }
+
+    private void EndInspection()
+    {
+        if (CurrentPhase == Phase.Inspecting)
+        {
+            _listener.ListenerStats.DownstreamPreCxActive.Decrement();
+            CurrentPhase = Phase.Setup;
+        }
+    }
+
+    /// <summary>
+    /// With what the listener filters found: picks the filter chain (none: flag NR, closed), runs its network filters
+    /// (a refusal closes the connection, at once or after a delay), then picks the cluster and connects.
+    /// </summary>
+    private void StartChain(string? serverName, string transportProtocol, string[]? applicationProtocols)
+    {
+        var chain = _listener.Selector.Select(DownstreamLocalEndPoint?.Port ?? 0, serverName, transportProtocol, applicationProtocols);
+        if (chain is null)
+        {
+            ResponseFlags |= ResponseFlags.NoFilterChainFound;
+            _listener.ListenerStats.NoFilterChainMatch.Increment();
+            Log.NoFilterChain(_context.Logger, Id, _listener.Config.Name, serverName ?? string.Empty, transportProtocol);
+            Close();
+            return;
+        }
+
+        Volatile.Write(ref _chain, chain);
+        chain.TcpProxyStats.DownstreamCxTotal.Increment();
+        if (chain.FlushOnStart)
         {
             WriteStartAccessLog();
         }
 
-        if (!ResolveCluster(out var cluster))
+        var filters = chain.Filters;
+        if (filters.Length > 0)
+        {
+            var facts = Facts();
+            for (var i = 0; i < filters.Length; i++)
+            {
+                var decision = filters[i].OnNewConnection(facts);
+                if (!decision.Admitted)
+                {
+                    _terminationDetails = decision.TerminationDetails;
+                    if (decision.CloseDelayMs > 0)
+                    {
+                        CurrentPhase = Phase.Refusing;
+                        _phaseDeadline = _reactor.Now + decision.CloseDelayMs;
+                        ScheduleTimer();
+                    }
+                    else
+                    {
+                        Close();
+                    }
+
+                    return;
+                }
+
+                _filtersPassed = i + 1;
+            }
+        }
+
+        if (!ResolveCluster(serverName, out _))
         {
             Close();
             return;
         }
 
-        _maxAttempts = Math.Max(1, _listener.TcpProxy.MaxConnectAttempts);
+        _maxAttempts = Math.Max(1, chain.TcpProxy.MaxConnectAttempts);
         ConnectNext();
     }
 
-    private bool ResolveCluster(out ClusterState cluster)
+    private bool ResolveCluster(string? serverName, out ClusterState cluster)
     {
-        var name = _listener.PickClusterName(_context.Random);
+        var name = _chain!.PickClusterName(_context.Random, serverName);
         if (name is null || !_context.Clusters.TryGet(name, out cluster))
         {
             cluster = null!;
             ResponseFlags |= ResponseFlags.NoClusterFound;
-            _listener.TcpProxyStats.DownstreamCxNoRoute.Increment();
+            _chain.TcpProxyStats.DownstreamCxNoRoute.Increment();
             Log.NoCluster(_context.Logger, Id, _listener.Config.Name, name ?? "<none>");
             return false;
         }
@@ -441,6 +637,15 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
             _ready |= ((events & ReadableEvents) != 0 ? Readiness.DownstreamReadable : 0)
                 | ((events & WritableEvents) != 0 ? Readiness.DownstreamWritable : 0)
                 | ((events & PeerClosedEvents) != 0 ? Readiness.DownstreamPeerClosed : 0);
+            if (phase == Phase.Inspecting)
+            {
+                if ((_ready & Readiness.DownstreamReadable) != 0)
+                {
+                    Inspect();
+                }
+
+                return;
+            }
         }
         else
         {
@@ -492,16 +697,37 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
     {
         switch (CurrentPhase)
         {
+            case Phase.Inspecting when now >= _phaseDeadline:
+                _listener.ListenerStats.DownstreamPreCxTimeout.Increment();
+                EndInspection();
+                var timeoutMs = (long)_listener.Config.ListenerFiltersTimeout.TotalMilliseconds;
+                if (_listener.Config.ContinueOnListenerFiltersTimeout)
+                {
+                    // Envoy goes on with what is known: no SNI, the default transport protocol.
+                    Log.ListenerFiltersTimedOut(_context.Logger, Id, _listener.Config.Name, timeoutMs, "matching a filter chain without it");
+                    _inspectClientHello = _listener.HasAccessLog;
+                    StartChain(null, RawBuffer, null);
+                }
+                else
+                {
+                    Log.ListenerFiltersTimedOut(_context.Logger, Id, _listener.Config.Name, timeoutMs, "closing");
+                    Close();
+                }
+
+                return;
+            case Phase.Refusing when now >= _phaseDeadline:
+                Close();
+                return;
             case Phase.Connecting when now >= _connectDeadline:
                 OnConnectFailed(Native.ETIMEDOUT, timedOut: true);
                 ConnectNext();
                 return;
             case Phase.Relaying:
-                var tcpProxy = _listener.TcpProxy;
+                var tcpProxy = _chain!.TcpProxy;
                 if (tcpProxy.MaxDownstreamConnectionDuration is { } maxDuration && now - StartTimestamp >= (long)maxDuration.TotalMilliseconds)
                 {
                     ResponseFlags |= ResponseFlags.DurationTimeout;
-                    _listener.TcpProxyStats.MaxDownstreamConnectionDuration.Increment();
+                    _chain.TcpProxyStats.MaxDownstreamConnectionDuration.Increment();
                     Log.MaxDurationReached(_context.Logger, Id);
                     Abort(CloseReason.MaxDuration);
                     return;
@@ -510,7 +736,7 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
                 var idle = tcpProxy.IdleTimeout;
                 if (idle > TimeSpan.Zero && now - _lastActivity >= (long)idle.TotalMilliseconds)
                 {
-                    _listener.TcpProxyStats.IdleTimeout.Increment();
+                    _chain.TcpProxyStats.IdleTimeout.Increment();
                     Log.IdleTimeout(_context.Logger, Id, idle.TotalSeconds);
                     Abort(CloseReason.IdleTimeout);
                     return;
@@ -542,9 +768,13 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         {
             deadline = _connectDeadline;
         }
+        else if (phase is Phase.Inspecting or Phase.Refusing)
+        {
+            deadline = _phaseDeadline;
+        }
         else if (phase == Phase.Relaying)
         {
-            var tcpProxy = _listener.TcpProxy;
+            var tcpProxy = _chain!.TcpProxy;
             if (tcpProxy.MaxDownstreamConnectionDuration is { } maxDuration)
             {
                 deadline = StartTimestamp + (long)Math.Min(maxDuration.TotalMilliseconds, long.MaxValue / 4);
@@ -883,13 +1113,13 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         if (toUpstream)
         {
             Volatile.Write(ref _bytesReceived, _bytesReceived + bytes);
-            _listener.TcpProxyStats.DownstreamCxRxBytesTotal.Add(bytes);
+            _chain!.TcpProxyStats.DownstreamCxRxBytesTotal.Add(bytes);
             cluster.UpstreamCxTxBytesTotal.Add(bytes);
         }
         else
         {
             Volatile.Write(ref _bytesSent, _bytesSent + bytes);
-            _listener.TcpProxyStats.DownstreamCxTxBytesTotal.Add(bytes);
+            _chain!.TcpProxyStats.DownstreamCxTxBytesTotal.Add(bytes);
             cluster.UpstreamCxRxBytesTotal.Add(bytes);
         }
     }
@@ -959,7 +1189,7 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
     /// </summary>
     public void OnHeartbeat(long now)
     {
-        var interval = _listener.AccessLogFlushIntervalMs;
+        var interval = Volatile.Read(ref _chain)?.AccessLogFlushIntervalMs ?? 0;
         if (interval > 0 && now - Volatile.Read(ref _lastAccessLogFlush) >= interval && CurrentPhase == Phase.Relaying)
         {
             Request(FlushRequested);
@@ -1038,6 +1268,7 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         }
 
         var hadUpstream = _upstreamFd >= 0 && _relayStarted;
+        EndInspection();
         CurrentPhase = Phase.Closed;
         Volatile.Write(ref _endDecided, 1);
         if (_closeReason == CloseReason.None)
@@ -1061,6 +1292,7 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         CloseUpstreamSocket();
         ReleasePending(ref _toUpstream);
         ReleasePending(ref _toDownstream);
+        ReleaseFilters();
 
         var listenerStats = _listener.ListenerStats;
         listenerStats.DownstreamCxActive.Decrement();
@@ -1082,6 +1314,29 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         WriteFinalAccessLog(closedAt);
         Log.ConnectionClosed(_context.Logger, Id, _closeReason.ToString(), BytesReceived, BytesSent, closedAt - StartTimestamp);
         _context.Connections.Remove(this);
+    }
+
+    /// <summary>Tells the filters that admitted the connection (connection_limit, the per-client cap) that it is gone.</summary>
+    private void ReleaseFilters()
+    {
+        if (_filtersPassed == 0 && !_clientCounted)
+        {
+            return;
+        }
+
+        var source = (DownstreamRemoteEndPoint as IPEndPoint)?.Address;
+        var filters = _chain?.Filters ?? [];
+        for (var i = 0; i < _filtersPassed; i++)
+        {
+            filters[i].OnConnectionClosed(source);
+        }
+
+        _filtersPassed = 0;
+        if (_clientCounted)
+        {
+            _clientCounted = false;
+            _listener.ClientCap?.OnConnectionClosed(source);
+        }
     }
 
     private void CloseUpstreamSocket()

@@ -16,6 +16,7 @@ public class CommandLineTests : IDisposable
     [Theory]
     [InlineData("examples/k8s-api-proxy/envoy.yaml")]
     [InlineData("examples/demo/envoy.yaml")]
+    [InlineData("examples/sni-one-port/envoy.yaml")]
     public async Task Validate_ShippedExample_PrintsOkAndExitsZero(string bootstrap)
     {
         await using var process = await KubegateProcess.RunAsync(KubegateProcess.RepositoryRoot, "--mode", "validate", "-c", bootstrap);

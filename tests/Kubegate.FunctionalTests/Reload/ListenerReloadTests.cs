@@ -107,7 +107,7 @@ public class ListenerReloadTests
         Assert.True(connects > 0);
         Assert.Same(listener, host.Server.Listeners.Find("l1"));
         Assert.Equal(endPoint, host.Server.GetListenerEndPoint("l1"));
-        Assert.Equal("l1_2", listener!.Runtime.TcpProxy.StatPrefix);
+        Assert.Equal("l1_2", listener!.Runtime.Chains[0].TcpProxy.StatPrefix);
         Assert.Equal(3, host.Server.Stats.GetValue("listener_manager.listener_modified"));
     }
 

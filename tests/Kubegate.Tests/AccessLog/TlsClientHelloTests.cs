@@ -5,7 +5,31 @@ namespace Kubegate.Tests.AccessLog;
 
 public class TlsClientHelloTests
 {
-    private static readonly Lazy<byte[]> Hello = new(CaptureClientHello);
+    private static readonly Lazy<byte[]> Hello = new(() => CaptureClientHello(null));
+    private static readonly Lazy<byte[]> HelloWithAlpn = new(() => CaptureClientHello([SslApplicationProtocol.Http2, SslApplicationProtocol.Http11]));
+
+    [Fact]
+    public void TryParse_WithAlpn_ReturnsTheOfferedProtocolsInOrderAndTheSni()
+    {
+        Assert.Equal(ClientHelloParseResult.Complete, TlsClientHello.TryParse(HelloWithAlpn.Value, wantAlpn: true, out var name, out var alpn));
+        Assert.Equal("kubernetes.default", name);
+        Assert.Equal(["h2", "http/1.1"], alpn!);
+    }
+
+    [Fact]
+    public void TryParse_WithoutAlpnOffered_ReturnsNull()
+    {
+        Assert.Equal(ClientHelloParseResult.Complete, TlsClientHello.TryParse(Hello.Value, wantAlpn: true, out var name, out var alpn));
+        Assert.Equal("kubernetes.default", name);
+        Assert.Null(alpn);
+    }
+
+    [Fact]
+    public void TryParse_AlpnNotWanted_IsNotRead()
+    {
+        Assert.Equal(ClientHelloParseResult.Complete, TlsClientHello.TryParse(HelloWithAlpn.Value, wantAlpn: false, out _, out var alpn));
+        Assert.Null(alpn);
+    }
 
     [Fact]
     public void TryGetServerName_RealSslStreamClientHello_ReturnsSni()
@@ -73,13 +97,13 @@ public class TlsClientHelloTests
         }
     }
 
-    private static byte[] CaptureClientHello()
+    private static byte[] CaptureClientHello(List<SslApplicationProtocol>? alpn)
     {
         var capture = new CaptureStream();
         using var ssl = new SslStream(capture);
         try
         {
-            ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "kubernetes.default" }).GetAwaiter().GetResult();
+            ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "kubernetes.default", ApplicationProtocols = alpn }).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException)
         {

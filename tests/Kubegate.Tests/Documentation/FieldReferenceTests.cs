@@ -24,7 +24,7 @@ public sealed partial class FieldReferenceTests
         ProtoTypes.TlsInspector,                 // accepted and ignored as a whole; its options are not read
         ProtoTypes.RawBuffer,                    // has no fields
         ProtoTypes.ClusterLoadAssignmentPolicy,  // opened only to report its unimplemented fields
-        ProtoTypes.FilterChainMatch,             // only an empty filter_chain_match is accepted; never opened
+        ProtoTypes.SniCluster,                   // has no fields
     };
 
     private static readonly string RepositoryRoot = TestPaths.RepositoryRoot;
@@ -175,6 +175,6 @@ public sealed partial class FieldReferenceTests
         }
     }
 
-    [GeneratedRegex(@"public const string \w+ = ""((?:envoy|google)\.[A-Za-z0-9_.]+)"";")]
+    [GeneratedRegex(@"public const string \w+ = ""((?:envoy|google|kubegate)\.[A-Za-z0-9_.]+)"";")]
     private static partial Regex ProtoTypeConstant();
 }

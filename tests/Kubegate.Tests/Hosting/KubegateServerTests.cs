@@ -36,7 +36,7 @@ public class KubegateServerTests
         var after = server.Listeners.Find("a")!;
         Assert.Same(before, after);
         Assert.Equal(endPoint, server.GetListenerEndPoint("a"));
-        Assert.Equal(TimeSpan.FromSeconds(7), after.Runtime.TcpProxy.IdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(7), after.Runtime.Chains[0].TcpProxy.IdleTimeout);
         Assert.Equal(1, server.Stats.GetValue("listener_manager.listener_modified"));
         Assert.Equal(0, server.Stats.GetValue("listener_manager.listener_removed"));
         await AssertAcceptsAsync(endPoint);

@@ -27,9 +27,20 @@ internal static class TlsClientHello
     private const ushort ServerNameExtension = 0;
     private const int MaxHandshakeLength = 64 * 1024;
 
-    public static ClientHelloParseResult TryGetServerName(ReadOnlySpan<byte> data, out string? serverName)
+    private const ushort AlpnExtension = 16;
+
+    public static ClientHelloParseResult TryGetServerName(ReadOnlySpan<byte> data, out string? serverName) =>
+        TryParse(data, wantAlpn: false, out serverName, out _);
+
+    /// <summary>
+    /// As <see cref="TryGetServerName"/>, and with <paramref name="wantAlpn"/> also the ALPN protocol names
+    /// (<paramref name="alpn"/>, null when the client offered none): what Envoy's tls_inspector gives filter-chain
+    /// matching.
+    /// </summary>
+    public static ClientHelloParseResult TryParse(ReadOnlySpan<byte> data, bool wantAlpn, out string? serverName, out string[]? alpn)
     {
         serverName = null;
+        alpn = null;
 
         // Handshake messages may be fragmented over several records: find the handshake length from the first record
         // and collect fragments until the whole message is present.
@@ -70,7 +81,7 @@ internal static class TlsClientHello
         if (firstLength >= total)
         {
             // The common case: the whole ClientHello is in the first record.
-            return data.Length - 5 >= total ? Parse(data.Slice(9, bodyLength), out serverName) : ClientHelloParseResult.NeedMoreData;
+            return data.Length - 5 >= total ? Parse(data.Slice(9, bodyLength), wantAlpn, out serverName, out alpn) : ClientHelloParseResult.NeedMoreData;
         }
 
         byte[] buffer = ArrayPool<byte>.Shared.Rent(total);
@@ -108,7 +119,7 @@ internal static class TlsClientHello
                 offset += 5 + length;
             }
 
-            return Parse(buffer.AsSpan(4, bodyLength), out serverName);
+            return Parse(buffer.AsSpan(4, bodyLength), wantAlpn, out serverName, out alpn);
         }
         finally
         {
@@ -122,9 +133,10 @@ internal static class TlsClientHello
         (data.Length < 1 || data[0] == HandshakeRecord) && (data.Length < 2 || data[1] == 3) && (data.Length < 3 || data[2] <= 4);
 
     /// <summary>Parses a complete ClientHello body (after the 4-byte handshake header).</summary>
-    private static ClientHelloParseResult Parse(ReadOnlySpan<byte> body, out string? serverName)
+    private static ClientHelloParseResult Parse(ReadOnlySpan<byte> body, bool wantAlpn, out string? serverName, out string[]? alpn)
     {
         serverName = null;
+        alpn = null;
         var reader = new Reader(body);
 
         // client_version (2) + random (32), session_id<0..32>, cipher_suites<2..2^16-2>, compression_methods<1..2^8-1>
@@ -144,6 +156,7 @@ internal static class TlsClientHello
         }
 
         var ext = new Reader(extensions);
+        var sniSeen = false;
         while (ext.Remaining > 0)
         {
             if (!ext.ReadUInt16(out var type) || !ext.ReadVector16(out var extension))
@@ -151,36 +164,99 @@ internal static class TlsClientHello
                 return ClientHelloParseResult.NotTls;
             }
 
-            if (type != ServerNameExtension)
+            if (type == ServerNameExtension && !sniSeen)
+            {
+                sniSeen = true;
+                if (!ReadServerName(extension, out serverName))
+                {
+                    return ClientHelloParseResult.NotTls;
+                }
+            }
+            else if (type == AlpnExtension && wantAlpn && alpn is null)
+            {
+                if (!ReadProtocols(extension, out alpn))
+                {
+                    return ClientHelloParseResult.NotTls;
+                }
+            }
+            else
             {
                 continue;
             }
 
-            var sni = new Reader(extension);
-            if (!sni.ReadVector16(out var list))
+            if (sniSeen && (!wantAlpn || alpn is not null))
             {
-                return ClientHelloParseResult.NotTls;
+                break;
             }
-
-            var names = new Reader(list);
-            while (names.Remaining > 0)
-            {
-                if (!names.ReadByte(out var nameType) || !names.ReadVector16(out var name))
-                {
-                    return ClientHelloParseResult.NotTls;
-                }
-
-                if (nameType == 0 && name.Length > 0 && IsHostName(name))
-                {
-                    serverName = System.Text.Encoding.ASCII.GetString(name);
-                    return ClientHelloParseResult.Complete;
-                }
-            }
-
-            return ClientHelloParseResult.Complete;
         }
 
         return ClientHelloParseResult.Complete;
+    }
+
+    private static bool ReadServerName(ReadOnlySpan<byte> extension, out string? serverName)
+    {
+        serverName = null;
+        var sni = new Reader(extension);
+        if (!sni.ReadVector16(out var list))
+        {
+            return false;
+        }
+
+        var names = new Reader(list);
+        while (names.Remaining > 0)
+        {
+            if (!names.ReadByte(out var nameType) || !names.ReadVector16(out var name))
+            {
+                return false;
+            }
+
+            if (nameType == 0 && name.Length > 0 && IsHostName(name))
+            {
+                serverName = System.Text.Encoding.ASCII.GetString(name);
+                return true;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>ProtocolNameList (RFC 7301): a 16-bit length, then names each with an 8-bit length.</summary>
+    private static bool ReadProtocols(ReadOnlySpan<byte> extension, out string[]? protocols)
+    {
+        protocols = null;
+        var outer = new Reader(extension);
+        if (!outer.ReadVector16(out var list))
+        {
+            return false;
+        }
+
+        var count = 0;
+        var counter = new Reader(list);
+        while (counter.Remaining > 0)
+        {
+            if (!counter.ReadByte(out var length) || length == 0 || !counter.Skip(length))
+            {
+                return false;
+            }
+
+            count++;
+        }
+
+        if (count == 0)
+        {
+            return true;
+        }
+
+        var result = new string[count];
+        var names = new Reader(list);
+        for (var i = 0; i < count; i++)
+        {
+            _ = names.ReadByte(out var length);
+            result[i] = System.Text.Encoding.ASCII.GetString(names.Take(length));
+        }
+
+        protocols = result;
+        return true;
     }
 
     private static bool IsHostName(ReadOnlySpan<byte> name)
@@ -237,6 +313,13 @@ internal static class TlsClientHello
             value = BinaryPrimitives.ReadUInt16BigEndian(_data);
             _data = _data[2..];
             return true;
+        }
+
+        public ReadOnlySpan<byte> Take(int count)
+        {
+            var taken = _data[..count];
+            _data = _data[count..];
+            return taken;
         }
 
         public bool SkipVector8() => ReadByte(out var length) && Skip(length);

@@ -82,10 +82,7 @@ internal static class FieldRules
         [ProtoTypes.DiscoveryResponse] = Many(Silent, "type_url", "nonce", "canary", "control_plane", "resource_errors"),
         [ProtoTypes.Listener] = new()
         {
-            ["metadata"] = Silent,
             ["traffic_direction"] = Silent,
-            ["listener_filters_timeout"] = Silent,
-            ["continue_on_listener_filters_timeout"] = Silent,
             ["max_connections_to_accept_per_socket_event"] = Silent,
             ["ignore_global_conn_limit"] = Silent,
             ["bypass_overload_manager"] = Silent,
@@ -101,8 +98,7 @@ internal static class FieldRules
             ["enable_mptcp"] = Ignored,
             ["additional_addresses"] = new(FieldTreatment.Unsupported, "kubegate binds one address per listener", "define one listener per address"),
             ["use_original_dst"] = new(FieldTreatment.Unsupported, "kubegate does not support original-destination listeners"),
-            ["filter_chain_matcher"] = new(FieldTreatment.Unsupported, "kubegate supports exactly one filter chain per listener, without matching"),
-            ["default_filter_chain"] = new(FieldTreatment.Unsupported, "kubegate supports exactly one filter chain per listener", "put the tcp_proxy filter in filter_chains[0]"),
+            ["filter_chain_matcher"] = new(FieldTreatment.Unsupported, "kubegate selects filter chains with filter_chain_match only", "write filter_chain_match: {server_names: [...]} on each filter chain"),
             ["udp_listener_config"] = new(FieldTreatment.Unsupported, "kubegate proxies TCP only"),
             ["api_listener"] = new(FieldTreatment.Unsupported, "kubegate does not support API listeners"),
             ["internal_listener"] = new(FieldTreatment.Unsupported, "kubegate does not support internal listeners"),
@@ -110,14 +106,42 @@ internal static class FieldRules
         },
         [ProtoTypes.FilterChain] = new()
         {
-            ["name"] = Silent,
-            ["metadata"] = Silent,
             ["transport_socket_connect_timeout"] = Silent,
             ["transport_socket"] = new(FieldTreatment.Unsupported,
                 "kubegate passes TLS through to the apiserver and does not terminate TLS on a listener",
                 "remove filter_chains[].transport_socket; clients then talk TLS to the apiserver end to end"),
             ["use_proxy_proto"] = new(FieldTreatment.Unsupported, "kubegate does not support the PROXY protocol"),
             ["on_demand_configuration"] = new(FieldTreatment.Unsupported, "kubegate does not support on-demand filter chains"),
+        },
+        [ProtoTypes.FilterChainMatch] = new()
+        {
+            ["prefix_ranges"] = new(FieldTreatment.Unsupported, "kubegate matches filter chains on destination port, server names, transport and application protocols", "bind one listener per address instead"),
+            ["address_suffix"] = new(FieldTreatment.Unsupported, "not implemented by kubegate"),
+            ["suffix_len"] = new(FieldTreatment.Unsupported, "not implemented by kubegate"),
+            ["direct_source_prefix_ranges"] = new(FieldTreatment.Unsupported, "kubegate does not select filter chains by client address", "admit or refuse clients with an envoy.filters.network.rbac filter"),
+            ["source_type"] = new(FieldTreatment.Unsupported, "kubegate does not select filter chains by client address", "admit or refuse clients with an envoy.filters.network.rbac filter"),
+            ["source_prefix_ranges"] = new(FieldTreatment.Unsupported, "kubegate does not select filter chains by client address", "admit or refuse clients with an envoy.filters.network.rbac filter"),
+            ["source_ports"] = new(FieldTreatment.Unsupported, "kubegate does not select filter chains by client port"),
+        },
+        [ProtoTypes.ConnectionLimit] = Many(Ignored, "runtime_enabled"),
+        [ProtoTypes.LocalRateLimit] = new()
+        {
+            ["runtime_enabled"] = Ignored,
+            ["share_key"] = new(FieldTreatment.Ignored, "each local_ratelimit filter has its own bucket in kubegate"),
+        },
+        [ProtoTypes.NetworkRbac] = new()
+        {
+            ["enforcement_type"] = Silent,
+            ["matcher"] = new(FieldTreatment.Unsupported, "kubegate implements RBAC rules (policies), not the matcher API", "write rules: {action: ALLOW, policies: {...}}"),
+            ["shadow_matcher"] = new(FieldTreatment.Unsupported, "kubegate implements RBAC shadow_rules (policies), not the matcher API", "write shadow_rules: {action: ALLOW, policies: {...}}"),
+            ["delay_deny"] = Ignored,
+        },
+        [ProtoTypes.RbacRules] = Many(Ignored, "audit_logging_options"),
+        [ProtoTypes.RbacPolicy] = new()
+        {
+            ["condition"] = new(FieldTreatment.Unsupported, "kubegate does not evaluate CEL conditions"),
+            ["checked_condition"] = new(FieldTreatment.Unsupported, "kubegate does not evaluate CEL conditions"),
+            ["cel_config"] = Silent,
         },
         [ProtoTypes.Filter] = new()
         {

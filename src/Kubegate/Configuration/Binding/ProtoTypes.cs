@@ -25,6 +25,22 @@ internal static class ProtoTypes
     public const string WeightedCluster = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster";
     public const string ClusterWeight = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster.ClusterWeight";
     public const string TcpAccessLogOptions = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.TcpAccessLogOptions";
+    public const string SniCluster = "envoy.extensions.filters.network.sni_cluster.v3.SniCluster";
+    public const string ConnectionLimit = "envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit";
+    public const string LocalRateLimit = "envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit";
+    public const string TokenBucket = "envoy.type.v3.TokenBucket";
+    public const string NetworkRbac = "envoy.extensions.filters.network.rbac.v3.RBAC";
+    public const string RbacRules = "envoy.config.rbac.v3.RBAC";
+    public const string RbacPolicy = "envoy.config.rbac.v3.Policy";
+    public const string RbacPermission = "envoy.config.rbac.v3.Permission";
+    public const string RbacPermissionSet = "envoy.config.rbac.v3.Permission.Set";
+    public const string RbacPrincipal = "envoy.config.rbac.v3.Principal";
+    public const string RbacPrincipalSet = "envoy.config.rbac.v3.Principal.Set";
+    public const string CidrRange = "envoy.config.core.v3.CidrRange";
+    public const string Metadata = "envoy.config.core.v3.Metadata";
+
+    /// <summary>kubegate's own keys under <c>metadata.filter_metadata.kubegate</c> of a Listener.</summary>
+    public const string KubegateListenerMetadata = "kubegate.ListenerMetadata";
 
     public const string AccessLog = "envoy.config.accesslog.v3.AccessLog";
     public const string FileAccessLog = "envoy.extensions.access_loggers.file.v3.FileAccessLog";

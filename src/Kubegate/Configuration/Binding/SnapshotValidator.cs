@@ -103,22 +103,28 @@ internal static class SnapshotValidator
         var names = new HashSet<string>(clusters.Select(c => c.Resource.Name).Concat(rejectedClusterNames), StringComparer.Ordinal);
         foreach (var (listener, path) in listeners)
         {
-            var proxyPath = MessageReader.Child(path, "filter_chains[0].filters[0].typed_config");
-            var targets = listener.TcpProxy.Cluster is { } single
-                ? [(single, MessageReader.Child(proxyPath, "cluster"))]
-                : listener.TcpProxy.WeightedClusters.Select((w, i) => (w.Name, MessageReader.Child(proxyPath, $"weighted_clusters.clusters[{i}].name"))).ToList();
-            foreach (var (target, targetPath) in targets)
+            var index = 0;
+            foreach (var chain in listener.AllFilterChains)
             {
-                if (!names.Contains(target))
+                var chainPath = ReferenceEquals(chain, listener.DefaultFilterChain) ? "default_filter_chain" : $"filter_chains[{index++}]";
+                var proxyPath = MessageReader.Child(path, $"{chainPath}.filters[{chain.Filters.Length + (chain.SniCluster ? 1 : 0)}].typed_config");
+                var tcpProxy = chain.TcpProxy;
+                var targets = tcpProxy.Cluster is { } single
+                    ? [(single, MessageReader.Child(proxyPath, "cluster"))]
+                    : tcpProxy.WeightedClusters.Select((w, i) => (w.Name, MessageReader.Child(proxyPath, $"weighted_clusters.clusters[{i}].name"))).ToList();
+                foreach (var (target, targetPath) in targets)
                 {
-                    var location = listener.TcpProxy.ClusterLocation.IsKnown ? listener.TcpProxy.ClusterLocation : listener.Location;
-                    problems.Add(new ConfigError(
-                        location.File,
-                        location.Line,
-                        targetPath,
-                        $"cluster '{target}' is not defined: Envoy looks the cluster up per connection, so connections to listener '{listener.Name}' are closed with response flag NC until a cluster named '{target}' exists",
-                        $"define cluster '{target}' in the CDS file (or under static_resources.clusters), or fix the name",
-                        ConfigErrorSeverity.Warning));
+                    if (!names.Contains(target) && !chain.SniCluster)
+                    {
+                        var location = tcpProxy.ClusterLocation.IsKnown ? tcpProxy.ClusterLocation : listener.Location;
+                        problems.Add(new ConfigError(
+                            location.File,
+                            location.Line,
+                            targetPath,
+                            $"cluster '{target}' is not defined: Envoy looks the cluster up per connection, so connections to listener '{listener.Name}' are closed with response flag NC until a cluster named '{target}' exists",
+                            $"define cluster '{target}' in the CDS file (or under static_resources.clusters), or fix the name",
+                            ConfigErrorSeverity.Warning));
+                    }
                 }
             }
         }

@@ -153,6 +153,17 @@ internal static unsafe partial class Native
         }
     }
 
+    /// <summary>recv(2) with MSG_PEEK: the bytes stay in the socket for the next read.</summary>
+    public static nint Peek(int fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            return recv(fd, p, (nuint)buffer.Length, MsgPeek);
+        }
+    }
+
+    private const int MsgPeek = 2;
+
     public static nint Send(int fd, ReadOnlySpan<byte> buffer)
     {
         fixed (byte* p = buffer)

@@ -76,7 +76,7 @@ public class ListenerBinderTests
     }
 
     [Fact]
-    public void Load_TwoFilterChains_KubegateSupportsOne()
+    public void Load_TwoFilterChainsWithTheSameMatch_RefusedNamingBothLines()
     {
         using var files = new ConfigFiles().WriteDefaults();
         var listener = ConfigFiles.Listener("l1", 6443, "c1");
@@ -85,9 +85,26 @@ public class ListenerBinderTests
 
         var result = files.Load();
 
-        var error = ProblemAssert.Error(result, "resources[0].filter_chains");
-        Assert.Equal("kubegate supports exactly one filter chain per listener; this listener has 2", error.Message);
-        Assert.Equal(files.LineOf("lds.yaml", "- filters:", 2), error.Line);
+        var error = ProblemAssert.Error(result, "resources[0].filter_chains[1].filter_chain_match");
+        var first = files.LineOf("lds.yaml", "- filters:", 1);
+        var second = files.LineOf("lds.yaml", "- filters:", 2);
+        Assert.Equal(second, error.Line);
+        Assert.Contains($"resources[0].filter_chains[0] (lds.yaml:{first})", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"resources[0].filter_chains[1] (lds.yaml:{second})", error.Message, StringComparison.Ordinal);
+        Assert.Contains("multiple filter chains with the same matching rules", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_OverlappingServerNames_RefusedAtTheSharedName()
+    {
+        using var files = new ConfigFiles().WriteDefaults();
+        var a = ConfigFiles.Listener("l1", 6443, "c1").Replace("  - filters:", "  - filter_chain_match: {server_names: [a.example, b.example]}\n    filters:", StringComparison.Ordinal);
+        var b = a[a.IndexOf("  - filter_chain_match", StringComparison.Ordinal)..].Replace("a.example", "c.example", StringComparison.Ordinal);
+        files.Write("lds.yaml", ConfigFiles.Lds(a + b));
+
+        var error = ProblemAssert.Error(files.Load(), "resources[0].filter_chains[1].filter_chain_match");
+
+        Assert.Contains("server name b.example", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -104,23 +121,110 @@ public class ListenerBinderTests
 
         var error = ProblemAssert.Error(files.Load(), "resources[0].filter_chains");
 
-        Assert.StartsWith("kubegate supports exactly one filter chain holding one envoy.filters.network.tcp_proxy filter", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("this listener has no filter chain", error.Message, StringComparison.Ordinal);
         Assert.Contains("envoy.filters.network.tcp_proxy", error.Fix, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Load_FilterChainMatch_IsNotSupported()
+    public void Load_FilterChainsWithMatchAndDefault_BindEnvoysFields()
+    {
+        using var files = new ConfigFiles().WriteDefaults();
+        files.Write("lds.yaml", $$"""
+            resources:
+            - {{ConfigFiles.ListenerType}}
+              name: l1
+              address:
+                socket_address: {address: 0.0.0.0, port_value: 6443}
+              listener_filters:
+              - name: envoy.filters.listener.tls_inspector
+              listener_filters_timeout: 2s
+              continue_on_listener_filters_timeout: true
+              metadata:
+                filter_metadata:
+                  kubegate:
+                    max_connections_per_client: 3
+                  other:
+                    x: 1
+              filter_chains:
+              - name: prod
+                filter_chain_match:
+                  destination_port: 6443
+                  server_names: [prod.example, "*.prod.example"]
+                  transport_protocol: tls
+                  application_protocols: [h2]
+                filters:
+                - name: envoy.filters.network.sni_cluster
+                  typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.sni_cluster.v3.SniCluster}
+                - name: envoy.filters.network.tcp_proxy
+                  typed_config:
+                    {{ConfigFiles.TcpProxyType}}
+                    stat_prefix: prod
+                    cluster: c1
+              default_filter_chain:
+                filters:
+                - name: envoy.filters.network.tcp_proxy
+                  typed_config:
+                    {{ConfigFiles.TcpProxyType}}
+                    stat_prefix: fallback
+                    cluster: c1
+            """);
+
+        var result = files.Load();
+
+        ProblemAssert.Clean(result);
+        var listener = result.Snapshot!.Listeners.Single();
+        Assert.True(listener.TlsInspector);
+        Assert.Equal(TimeSpan.FromSeconds(2), listener.ListenerFiltersTimeout);
+        Assert.True(listener.ContinueOnListenerFiltersTimeout);
+        Assert.Equal(3, listener.MaxConnectionsPerClient);
+        var chain = Assert.Single(listener.FilterChains);
+        Assert.Equal("prod", chain.Name);
+        Assert.True(chain.SniCluster);
+        Assert.Equal(6443, chain.Match.DestinationPort);
+        Assert.Equal(["prod.example", "*.prod.example"], chain.Match.ServerNames);
+        Assert.Equal("tls", chain.Match.TransportProtocol);
+        Assert.Equal(["h2"], chain.Match.ApplicationProtocols);
+        Assert.Equal("fallback", listener.DefaultFilterChain!.TcpProxy.StatPrefix);
+        Assert.Equal("prod", listener.TcpProxy.StatPrefix);
+        Assert.Equal(["prod", "fallback"], listener.AllFilterChains.Select(c => c.TcpProxy.StatPrefix));
+    }
+
+    [Fact]
+    public void Load_ListenerFiltersTimeoutDefault_IsEnvoys15Seconds()
+    {
+        using var files = new ConfigFiles().WriteDefaults();
+
+        var listener = files.Load().Snapshot!.Listeners.Single();
+
+        Assert.Equal(TimeSpan.FromSeconds(15), listener.ListenerFiltersTimeout);
+        Assert.False(listener.ContinueOnListenerFiltersTimeout);
+        Assert.False(listener.TlsInspector);
+    }
+
+    [Fact]
+    public void Load_PartialWildcardServerName_IsRefusedAsInEnvoy()
+    {
+        using var files = new ConfigFiles().WriteDefaults();
+        files.Write("lds.yaml", ConfigFiles.Lds(ConfigFiles.Listener("l1", 6443, "c1").Replace("  - filters:", "  - filter_chain_match: {server_names: [\"api.*.example\"]}\n    filters:", StringComparison.Ordinal)));
+
+        var error = ProblemAssert.Error(files.Load(), "resources[0].filter_chains[0].filter_chain_match.server_names[0]");
+
+        Assert.Contains("partial wildcards are not supported", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ServerNamesWithoutTlsInspector_WarnsTheChainNeverMatches()
     {
         using var files = new ConfigFiles().WriteDefaults();
         files.Write("lds.yaml", ConfigFiles.Lds(ConfigFiles.Listener("l1", 6443, "c1").Replace("  - filters:", "  - filter_chain_match: {server_names: [a.example]}\n    filters:", StringComparison.Ordinal)));
 
-        var error = ProblemAssert.Error(files.Load(), "resources[0].filter_chains[0].filter_chain_match");
+        var warning = ProblemAssert.Warning(files.Load(), "resources[0].filter_chains");
 
-        Assert.Equal("kubegate supports exactly one filter chain per listener, without filter_chain_match", error.Message);
+        Assert.Contains("no tls_inspector", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Load_OtherNetworkFilter_KubegateSupportsOnlyTcpProxy()
+    public void Load_OtherNetworkFilter_IsRefusedByName()
     {
         using var files = new ConfigFiles().WriteDefaults();
         files.Write("lds.yaml", $$"""
@@ -140,12 +244,66 @@ public class ListenerBinderTests
         var error = ProblemAssert.Error(files.Load(), "resources[0].filter_chains[0].filters[0].typed_config.@type");
 
         Assert.Equal(
-            "kubegate supports only the envoy.filters.network.tcp_proxy filter; this filter ('envoy.filters.network.http_connection_manager') is envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+            "kubegate does not implement the network filter 'envoy.filters.network.http_connection_manager' (envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager)",
             error.Message);
     }
 
     [Fact]
-    public void Load_TwoFilters_KubegateSupportsOne()
+    public void Load_ProtectionFilters_BindInOrderBeforeTcpProxy()
+    {
+        using var files = new ConfigFiles().WriteDefaults();
+        files.Write("lds.yaml", ConfigFiles.Lds(ConfigFiles.Listener("l1", 6443, "c1").Replace(
+            "  - filters:\n",
+            """
+              - filters:
+                - name: envoy.filters.network.rbac
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC
+                    stat_prefix: guard
+                    rules:
+                      action: DENY
+                      policies:
+                        blocked: {permissions: [{any: true}], principals: [{direct_remote_ip: {address_prefix: 127.0.0.2, prefix_len: 32}}]}
+                - name: envoy.filters.network.connection_limit
+                  typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit, stat_prefix: cap, max_connections: 2, delay: 0.5s}
+                - name: envoy.filters.network.local_ratelimit
+                  typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit, stat_prefix: rate, token_bucket: {max_tokens: 5, fill_interval: 1s}}
+
+            """.ReplaceLineEndings("\n"),
+            StringComparison.Ordinal)));
+
+        var result = files.Load();
+
+        ProblemAssert.Clean(result);
+        var filters = result.Snapshot!.Listeners.Single().FilterChains.Single().Filters;
+        var rbac = Assert.IsType<RbacConfig>(filters[0]);
+        Assert.Equal(RbacAction.Deny, rbac.Rules!.Action);
+        var principal = rbac.Rules.Policies.Single().Principals.Single();
+        Assert.Equal(RbacMatchKind.SourceIp, principal.Kind);
+        Assert.True(principal.Cidr!.Contains(IPAddress.Parse("127.0.0.2")));
+        Assert.False(principal.Cidr.Contains(IPAddress.Parse("127.0.0.1")));
+        var limit = Assert.IsType<ConnectionLimitConfig>(filters[1]);
+        Assert.Equal(2, limit.MaxConnections);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), limit.Delay);
+        var rate = Assert.IsType<LocalRateLimitConfig>(filters[2]);
+        Assert.Equal(5, rate.MaxTokens);
+        Assert.Equal(1, rate.TokensPerFill);
+        Assert.Equal(TimeSpan.FromSeconds(1), rate.FillInterval);
+    }
+
+    [Fact]
+    public void Load_FilterAfterTcpProxy_IsRefused()
+    {
+        using var files = new ConfigFiles().WriteDefaults();
+        files.Write("lds.yaml", ConfigFiles.Lds(ConfigFiles.Listener("l1", 6443, "c1") + "    - name: envoy.filters.network.connection_limit\n      typed_config: {\"@type\": type.googleapis.com/envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit, stat_prefix: x, max_connections: 1}\n"));
+
+        var error = ProblemAssert.Error(files.Load(), "resources[0].filter_chains[0].filters[0]");
+
+        Assert.Contains("must be the last filter", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ConnectionLimitWithoutMax_NamesTheField()
     {
         using var files = new ConfigFiles().WriteDefaults();
         files.Write("lds.yaml", ConfigFiles.Lds(ConfigFiles.Listener("l1", 6443, "c1").Replace(
@@ -153,9 +311,9 @@ public class ListenerBinderTests
             "  - filters:\n    - name: envoy.filters.network.connection_limit\n      typed_config: {\"@type\": type.googleapis.com/envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit, stat_prefix: x}\n",
             StringComparison.Ordinal)));
 
-        var result = files.Load();
+        var error = ProblemAssert.Error(files.Load(), "resources[0].filter_chains[0].filters[0].typed_config.max_connections");
 
-        Assert.Equal("kubegate supports exactly one filter, envoy.filters.network.tcp_proxy; this filter chain has 2", ProblemAssert.Single(result, "resources[0].filter_chains[0].filters").Message);
+        Assert.Equal("missing required field 'max_connections'", error.Message);
     }
 
     [Fact]
@@ -341,7 +499,7 @@ public class ListenerBinderTests
     public void Load_HarmlessEnvoyListenerFields_AcceptedWithWarningsWhereTheyWouldMatter()
     {
         using var files = new ConfigFiles().WriteDefaults();
-        files.Write("lds.yaml", ConfigFiles.Lds(ConfigFiles.Listener("l1", 6443, "c1") + "  traffic_direction: INBOUND\n  per_connection_buffer_limit_bytes: 32768\n  metadata: {filter_metadata: {kubegate: {x: 1}}}\n"));
+        files.Write("lds.yaml", ConfigFiles.Lds(ConfigFiles.Listener("l1", 6443, "c1") + "  traffic_direction: INBOUND\n  per_connection_buffer_limit_bytes: 32768\n  metadata: {filter_metadata: {other_tool: {x: 1}}}\n"));
 
         var result = files.Load();
 
