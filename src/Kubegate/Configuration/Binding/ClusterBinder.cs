@@ -341,78 +341,50 @@ internal static class ClusterBinder
     /// <returns>The extension's knobs, and its <c>discovery</c> field for <see cref="DiscoveryBinder"/> (null when absent).</returns>
     private static (KubegateClusterExtension Extension, Field? Discovery) BindMetadata(BindContext ctx, MessageReader m)
     {
-        var metadata = m.Message("metadata", ProtoTypes.Metadata);
-        if (metadata is null)
+        var kubegate = KubegateMetadata.Open(ctx, m.Find("metadata"), ProtoTypes.KubegateClusterMetadata);
+        if (kubegate is null)
         {
             return (KubegateClusterExtension.Default, null);
         }
 
-        var filterMetadata = metadata.Find("filter_metadata");
-        metadata.Finish();
-        if (filterMetadata.Node is not ConfigMapping namespaces)
+        var roleField = kubegate.Find("health_check_role");
+        var role = HealthCheckRole.Liveness;
+        switch (ProtoValues.String(ctx, roleField))
         {
-            if (filterMetadata.Node is ConfigNode { } other and not ConfigScalar { IsNull: true })
-            {
-                ctx.ParseError(filterMetadata.Line, filterMetadata.Path, $"filter_metadata is a map of namespace to object, found {other.Describe()}", "write filter_metadata: {kubegate: {...}}");
-            }
-
-            return (KubegateClusterExtension.Default, null);
+            case null or "liveness":
+                break;
+            case "readiness":
+                role = HealthCheckRole.Readiness;
+                break;
+            case var other:
+                ctx.Error(roleField.Line, roleField.Path, $"health_check_role must be readiness or liveness, found '{other}'", "write health_check_role: readiness (an answered failure such as /readyz 503 drains the host) or liveness (Envoy's meaning: any failure takes it down)");
+                break;
         }
 
-        foreach (var entry in namespaces.Entries)
+        var livenessField = kubegate.Find("liveness_path");
+        var livenessPath = ProtoValues.String(ctx, livenessField);
+        if (livenessPath is { Length: > 0 } && !livenessPath.StartsWith('/'))
         {
-            if (!string.Equals(entry.Key, "kubegate", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var kubegate = MessageReader.Open(ctx, entry.Value, MessageReader.Child(filterMetadata.Path, entry.Key), ProtoTypes.KubegateClusterMetadata, entry.Line);
-            if (kubegate is null)
-            {
-                return (KubegateClusterExtension.Default, null);
-            }
-
-            var roleField = kubegate.Find("health_check_role");
-            var role = HealthCheckRole.Liveness;
-            switch (ProtoValues.String(ctx, roleField))
-            {
-                case null or "liveness":
-                    break;
-                case "readiness":
-                    role = HealthCheckRole.Readiness;
-                    break;
-                case var other:
-                    ctx.Error(roleField.Line, roleField.Path, $"health_check_role must be readiness or liveness, found '{other}'", "write health_check_role: readiness (an answered failure such as /readyz 503 drains the host) or liveness (Envoy's meaning: any failure takes it down)");
-                    break;
-            }
-
-            var livenessField = kubegate.Find("liveness_path");
-            var livenessPath = ProtoValues.String(ctx, livenessField);
-            if (livenessPath is { Length: > 0 } && !livenessPath.StartsWith('/'))
-            {
-                ctx.Error(livenessField.Line, livenessField.Path, $"liveness_path must be an absolute path, found '{livenessPath}'", "write liveness_path: /livez");
-            }
-            else if (livenessPath is { Length: > 0 } && role != HealthCheckRole.Readiness)
-            {
-                ctx.Warning(livenessField.Line, livenessField.Path, "liveness_path is used only with health_check_role: readiness", "add health_check_role: readiness, or remove liveness_path");
-            }
-
-            var rebalance = BindRebalance(ctx, kubegate);
-            var maxAge = kubegate.Duration("max_connection_age", positive: true);
-            var jitterField = kubegate.Find("max_connection_age_jitter_percent");
-            var jitter = ProtoValues.Double(ctx, jitterField, wrapper: false) ?? 10;
-            if (jitter is < 0 or > 100)
-            {
-                ctx.Error(jitterField.Line, jitterField.Path, $"max_connection_age_jitter_percent must be between 0 and 100, found {jitter}", "write max_connection_age_jitter_percent: 10");
-                jitter = 10;
-            }
-
-            var discovery = kubegate.Find("discovery");
-            kubegate.Finish();
-            return (new KubegateClusterExtension { HealthCheckRole = role, LivenessPath = string.IsNullOrEmpty(livenessPath) ? null : livenessPath, Rebalance = rebalance, MaxConnectionAge = maxAge, MaxConnectionAgeJitterPercent = jitter }, discovery.HasValue ? discovery : null);
+            ctx.Error(livenessField.Line, livenessField.Path, $"liveness_path must be an absolute path, found '{livenessPath}'", "write liveness_path: /livez");
+        }
+        else if (livenessPath is { Length: > 0 } && role != HealthCheckRole.Readiness)
+        {
+            ctx.Warning(livenessField.Line, livenessField.Path, "liveness_path is used only with health_check_role: readiness", "add health_check_role: readiness, or remove liveness_path");
         }
 
-        return (KubegateClusterExtension.Default, null);
+        var rebalance = BindRebalance(ctx, kubegate);
+        var maxAge = kubegate.Duration("max_connection_age", positive: true);
+        var jitterField = kubegate.Find("max_connection_age_jitter_percent");
+        var jitter = ProtoValues.Double(ctx, jitterField, wrapper: false) ?? 10;
+        if (jitter is < 0 or > 100)
+        {
+            ctx.Error(jitterField.Line, jitterField.Path, $"max_connection_age_jitter_percent must be between 0 and 100, found {jitter}", "write max_connection_age_jitter_percent: 10");
+            jitter = 10;
+        }
+
+        var discovery = kubegate.Find("discovery");
+        kubegate.Finish();
+        return (new KubegateClusterExtension { HealthCheckRole = role, LivenessPath = string.IsNullOrEmpty(livenessPath) ? null : livenessPath, Rebalance = rebalance, MaxConnectionAge = maxAge, MaxConnectionAgeJitterPercent = jitter }, discovery.HasValue ? discovery : null);
     }
 
     private static (double PanicThreshold, bool IgnoreNewHosts) BindCommonLb(BindContext ctx, MessageReader m)

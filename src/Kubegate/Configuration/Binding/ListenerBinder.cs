@@ -346,49 +346,25 @@ internal static class ListenerBinder
         return string.Join(", ", parts);
     }
 
-    /// <summary>Reads <c>metadata.filter_metadata.kubegate</c>; other namespaces belong to other tools and are left alone.</summary>
+    /// <summary>The listener's <c>metadata.filter_metadata.kubegate</c>: the per-client connection cap.</summary>
     private static long? BindKubegateMetadata(BindContext ctx, Field field)
     {
-        var metadata = MessageReader.Open(ctx, field, ProtoTypes.Metadata);
-        if (metadata is null)
+        var kubegate = KubegateMetadata.Open(ctx, field, ProtoTypes.KubegateListenerMetadata);
+        if (kubegate is null)
         {
             return null;
         }
 
-        _ = metadata.Find("typed_filter_metadata");
-        var filterMetadata = metadata.Find("filter_metadata");
-        metadata.Finish();
-        if (filterMetadata.Node is not Yaml.ConfigMapping namespaces)
+        var capField = kubegate.Find("max_connections_per_client");
+        var cap = ProtoValues.Int64(ctx, capField);
+        kubegate.Finish();
+        if (cap is < 1)
         {
+            ctx.Error(capField.Line, capField.Path, "max_connections_per_client must be at least 1", "write the number of open connections one client address may hold, or remove the key");
             return null;
         }
 
-        foreach (var entry in namespaces.Entries)
-        {
-            if (entry.Key != "kubegate")
-            {
-                continue;
-            }
-
-            var kubegate = MessageReader.Open(ctx, entry.Value, MessageReader.Child(filterMetadata.Path, "kubegate"), ProtoTypes.KubegateListenerMetadata, entry.Line);
-            if (kubegate is null)
-            {
-                return null;
-            }
-
-            var capField = kubegate.Find("max_connections_per_client");
-            var cap = ProtoValues.Int64(ctx, capField);
-            kubegate.Finish();
-            if (cap is < 1)
-            {
-                ctx.Error(capField.Line, capField.Path, "max_connections_per_client must be at least 1", "write the number of open connections one client address may hold, or remove the key");
-                return null;
-            }
-
-            return cap;
-        }
-
-        return null;
+        return cap;
     }
 
     private static bool BindListenerFilters(BindContext ctx, Field field)

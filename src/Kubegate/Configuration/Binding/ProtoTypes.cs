@@ -58,7 +58,6 @@ internal static class ProtoTypes
     public const string CommonLbConfig = "envoy.config.cluster.v3.Cluster.CommonLbConfig";
     public const string RoundRobinLbConfig = "envoy.config.cluster.v3.Cluster.RoundRobinLbConfig";
     public const string SlowStartConfig = "envoy.config.cluster.v3.Cluster.SlowStartConfig";
-    public const string Metadata = "envoy.config.core.v3.Metadata";
 
     /// <summary>Not an Envoy message: the cluster's <c>metadata.filter_metadata.kubegate</c> struct (kubegate's knobs).</summary>
     public const string KubegateClusterMetadata = "kubegate.ClusterMetadata";
