@@ -315,10 +315,11 @@ internal sealed partial class ListenerManager : IAsyncDisposable
     /// </summary>
     private void StartChainDrain(ProxyListener listener, IReadOnlyList<FilterChainRuntime> dropped)
     {
-        // REVIEW: a connection still in its listener filters at this moment picks its chain later, from the config it
-        // was accepted under; should that be a dropped chain, it is not in this drain and runs on until it ends.
+        // A connection still in its listener filters (no chain yet) may pick a dropped chain from the config it was
+        // accepted under, so it joins the drain too; the drain checks again when its time is over and closes only
+        // the connections that did land on a dropped chain.
         var chains = new HashSet<FilterChainRuntime>(dropped, ReferenceEqualityComparer.Instance);
-        bool Owns(ProxyConnection connection) => connection.Chain is { } chain && chains.Contains(chain) && listener.Owns(connection);
+        bool Owns(ProxyConnection connection) => (connection.Chain is not { } chain || chains.Contains(chain)) && listener.Owns(connection);
         var open = _context.Connections.Connections.Count(Owns);
         Log.FilterChainsDraining(_logger, listener.Name, string.Join(", ", dropped.Select(c => c.DisplayName)), open, _drainTime.TotalSeconds);
         if (open > 0)

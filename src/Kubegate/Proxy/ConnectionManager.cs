@@ -205,8 +205,9 @@ internal sealed class ConnectionManager : IDisposable, IHostConnectionCloser
 
     /// <summary>
     /// Drains the connections <paramref name="belongs"/> selects (those of a removed listener): waits until each has
-    /// ended or <paramref name="timeout"/> passes, then closes those left, as shutdown does for all. Returns the number
-    /// closed. The caller must have stopped new connections from matching (the listener stopped accepting) first.
+    /// ended or <paramref name="timeout"/> passes, then closes those left that <paramref name="belongs"/> still selects,
+    /// as shutdown does for all. Returns the number closed. The caller must have stopped new connections from matching
+    /// (the listener stopped accepting, or its dropped filter chains are no longer selectable) first.
     /// </summary>
     /// <remarks>Cancelling ends the wait without closing anything: the caller is shutting down and drains everything.</remarks>
     public async Task<int> DrainAsync(Func<ProxyConnection, bool> belongs, TimeSpan timeout, CancellationToken cancellationToken)
@@ -247,8 +248,13 @@ internal sealed class ConnectionManager : IDisposable, IHostConnectionCloser
             var closed = 0;
             foreach (var connection in drain.Members.Values)
             {
-                connection.CloseForShutdown();
-                closed++;
+                // Asked again: a member may have been undecided when the drain began (a connection still in its
+                // listener filters when some of its listener's filter chains were dropped).
+                if (belongs(connection))
+                {
+                    connection.CloseForShutdown();
+                    closed++;
+                }
             }
 
             return closed;

@@ -24,7 +24,9 @@ public sealed class MaxConnectionAgeTests : IDisposable
     {
         await using var upstream = new TcpEchoServer();
         var log = Path.Combine(_dir, "access.log");
-        var maxAge = TimeSpan.FromSeconds(2);
+        // Limits spread over [2 s, 4 s] (50 % jitter): wider than the 1 s heartbeat that closes them, so the closes land
+        // on at least two heartbeats whatever their phase.
+        var maxAge = TimeSpan.FromSeconds(4);
         var snapshot = TestConfig.Simple(
             [upstream.EndPoint],
             tcpProxy: p => AccessLogFixture.WithLog(p, AccessLogFixture.FileLog(log, "%RESPONSE_FLAGS% %CONNECTION_TERMINATION_DETAILS%\n")),
@@ -39,28 +41,32 @@ public sealed class MaxConnectionAgeTests : IDisposable
         var clients = new List<Socket>();
         try
         {
+            var openedAt = new List<TimeSpan>();
             for (var i = 0; i < Connections; i++)
             {
+                // Before the connect: kubegate's clock for the connection starts after this, so ages measured from
+                // here are never shorter than kubegate's.
+                openedAt.Add(clock.Elapsed);
                 var client = await SocketTestExtensions.ConnectTcpAsync(listener);
                 await client.SendAllAsync("x"u8.ToArray());
                 Assert.Equal("x"u8.ToArray(), await client.ReceiveExactlyAsync(1));
                 clients.Add(client);
             }
 
-            var opened = clock.Elapsed;
-            var ends = await Task.WhenAll(clients.Select(async c =>
+            var ends = await Task.WhenAll(clients.Select(async (c, i) =>
             {
                 var result = await c.ReceiveUntilClosedAsync();
-                return (Result: result, At: clock.Elapsed);
-            }));
+                return (Result: result, Age: clock.Elapsed - openedAt[i]);
+            })).WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.All(ends, e => Assert.True(e.Result.CleanEof, $"ended with {e.Result.Error}"));
 
-            // Limits spread over [1 s, 2 s] (50 % jitter); each close waits for the next heartbeat (1 s) after it.
-            var ages = ends.Select(e => e.At - opened).Order().ToArray();
-            Assert.True(ages[0] >= maxAge * 0.5 - TimeSpan.FromMilliseconds(100), $"first closed after {ages[0].TotalSeconds:F2} s");
-            Assert.True(ages[^1] <= maxAge + TimeSpan.FromSeconds(2.5), $"last closed after {ages[^1].TotalSeconds:F2} s");
-            Assert.True(ages[^1] - ages[0] >= TimeSpan.FromSeconds(0.5), $"all closed within {(ages[^1] - ages[0]).TotalSeconds:F2} s: no spread");
+            // Each close waits for the next heartbeat (1 s) after its limit. No
+            // upper bound in wall-clock time (a loaded machine delays heartbeats): that every connection ended at
+            // all, gently and logged as max_connection_age, is what shows the limit holds.
+            var ages = ends.Select(e => e.Age).Order().ToArray();
+            Assert.True(ages[0] >= maxAge * 0.5, $"first closed after {ages[0].TotalSeconds:F2} s");
+            Assert.True(ages[^1] - ages[0] >= TimeSpan.FromSeconds(1), $"all closed within {(ages[^1] - ages[0]).TotalSeconds:F2} s: no spread");
             await Wait.ForStatAsync(server.Stats, "cluster.c.kubegate.max_connection_age_cx_closed", Connections);
             await Wait.UntilAsync(() => File.Exists(log) && File.ReadAllLines(log).Length == Connections);
             Assert.All(File.ReadAllLines(log), line => Assert.Equal("RBL kubegate_max_connection_age", line));

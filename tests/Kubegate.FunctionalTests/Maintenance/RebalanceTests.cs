@@ -61,10 +61,12 @@ public sealed class RebalanceTests(ITestOutputHelper output)
             Assert.DoesNotContain(closed, c => c.Reset);
             Assert.All(closed, c => Assert.True(c.Age >= MinAge, $"a connection {c.Age.TotalSeconds:F2} s old was closed"));
 
-            // The clients see each close a little after kubegate made it: allow 250 ms of that in the window.
+            // The clients see each close a little after kubegate made it, and on a loaded machine some later than
+            // others: a half-second window leaves 500 ms for that and still catches a limiter that lets a burst through
+            // (without one, the excess of 160 would go within a heartbeat).
             var times = closed.Select(c => c.At).Order().ToArray();
-            var maxInWindow = times.Select((t, i) => times.Skip(i).TakeWhile(u => u - t < TimeSpan.FromMilliseconds(750)).Count()).DefaultIfEmpty(0).Max();
-            output.WriteLine($"most closes within 0.75 s: {maxInWindow}");
+            var maxInWindow = times.Select((t, i) => times.Skip(i).TakeWhile(u => u - t < TimeSpan.FromMilliseconds(500)).Count()).DefaultIfEmpty(0).Max();
+            output.WriteLine($"most closes within 0.5 s: {maxInWindow}");
             Assert.InRange(maxInWindow, 1, ClosesPerSecond);
             Assert.Equal(closed.Length, server.Stats.TryGetValue("cluster.c.kubegate.rebalance_cx_closed"));
 
