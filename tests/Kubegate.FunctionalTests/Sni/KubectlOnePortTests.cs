@@ -68,6 +68,28 @@ public sealed class KubectlOnePortTests : IAsyncLifetime
         Assert.Equal(0, _proxy.Stats.GetValue("listener.shared.no_filter_chain_match"));
     }
 
+    /// <summary>
+    /// <c>kubegate kubeconfig</c> on the shared port: from a kubeconfig that talks to apiserver two directly by name, it
+    /// asks the shared port with that name as SNI (so the right chain answers) and writes it as <c>tls-server-name</c>,
+    /// and kubectl with the result reaches cluster two.
+    /// </summary>
+    [Fact]
+    public async Task KubeconfigCommand_OnTheSharedPort_KeepsTheNameThatSelectsTheCluster()
+    {
+        var direct = Kubeconfig.Write(_paths.Combine("kubeconfig-direct-two"), $"https://{_two.EndPoint}", _ca.Certificate, _client, tlsServerName: "two.clusters.test");
+        var output = _paths.Combine("kubeconfig-via-kubegate-two");
+
+        await using var process = await KubegateProcess.RunAsync(_paths.Directory, "kubeconfig", "--kubeconfig", direct, "--listener", _proxy.GetListenerEndPoint("shared").ToString(), "-o", output);
+
+        Assert.True(process.ExitCode == 0, process.StandardError);
+        Assert.Contains("tls-server-name: \"two.clusters.test\"", File.ReadAllText(output), StringComparison.Ordinal);
+        using var kubectl = new Testing.Kubectl(output);
+        var result = await kubectl.RunAsync("get", "--raw", "/version");
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.True(_two.RequestCount > 0);
+        Assert.Equal(0, _one.RequestCount);
+    }
+
     [Fact]
     public async Task Kubectl_WithoutTlsServerName_MatchesNoChainAndFails()
     {
