@@ -212,24 +212,13 @@ internal static class ClusterBinder
         }
 
         var bias = 1.0;
-        var biasField = config.Find("active_request_bias");
-        if (biasField.Node is ConfigScalar { IsNull: false } scalar)
+        if (BindRuntimeDouble(ctx, config.Find("active_request_bias"), "upstream.active_request_bias") is { } biasValue)
         {
-            ctx.ParseError(
-                biasField.Line,
-                biasField.Path,
-                $"active_request_bias is an envoy.config.core.v3.RuntimeDouble object, found {scalar.Describe()}",
-                $"write `active_request_bias: {{default_value: {scalar.Text}, runtime_key: upstream.active_request_bias}}`");
-        }
-        else if (MessageReader.Open(ctx, biasField, ProtoTypes.RuntimeDouble) is { } runtimeDouble)
-        {
-            var valueField = runtimeDouble.Find("default_value");
-            bias = ProtoValues.Double(ctx, valueField, wrapper: false) ?? 0;
-            runtimeDouble.Find("runtime_key");
-            runtimeDouble.Finish();
+            // proto3: an object without default_value means 0.
+            bias = biasValue.Value ?? 0;
             if (bias < 0)
             {
-                ctx.Error(valueField.Line, valueField.Path, "active_request_bias must not be negative", "write default_value: 1.0 (the default)");
+                ctx.Error(biasValue.Field.Line, biasValue.Field.Path, "active_request_bias must not be negative", "write default_value: 1.0 (the default)");
             }
         }
 
@@ -263,6 +252,35 @@ internal static class ClusterBinder
     }
 
     /// <summary>
+    /// An <c>envoy.config.core.v3.RuntimeDouble</c> field: its <c>default_value</c> (kubegate has no runtime layer, so
+    /// <c>runtime_key</c> is read and not used) with the field it came from, or null when the field is absent or is
+    /// not an object (a bare number is refused with the object form as the fix).
+    /// </summary>
+    private static (double? Value, Field Field)? BindRuntimeDouble(BindContext ctx, Field field, string runtimeKey)
+    {
+        if (field.Node is ConfigScalar { IsNull: false } scalar)
+        {
+            ctx.ParseError(
+                field.Line,
+                field.Path,
+                $"{field.Name} is an envoy.config.core.v3.RuntimeDouble object, found {scalar.Describe()}",
+                $"write `{field.Name}: {{default_value: {scalar.Text}, runtime_key: {runtimeKey}}}`");
+            return null;
+        }
+
+        if (MessageReader.Open(ctx, field, ProtoTypes.RuntimeDouble) is not { } runtimeDouble)
+        {
+            return null;
+        }
+
+        var valueField = runtimeDouble.Find("default_value");
+        var value = ProtoValues.Double(ctx, valueField, wrapper: false);
+        runtimeDouble.Find("runtime_key");
+        runtimeDouble.Finish();
+        return (value, valueField);
+    }
+
+    /// <summary>
     /// <c>slow_start_config</c> (Envoy's <c>SlowStartConfig</c>): without <c>slow_start_window</c> Envoy does no slow
     /// start, so neither does kubegate.
     /// </summary>
@@ -276,24 +294,12 @@ internal static class ClusterBinder
 
         var window = config.Duration("slow_start_window");
         var aggression = 1.0;
-        var aggressionField = config.Find("aggression");
-        if (aggressionField.Node is ConfigScalar { IsNull: false } scalar)
+        if (BindRuntimeDouble(ctx, config.Find("aggression"), "upstream.slow_start.aggression") is { } aggressionValue)
         {
-            ctx.ParseError(
-                aggressionField.Line,
-                aggressionField.Path,
-                $"aggression is an envoy.config.core.v3.RuntimeDouble object, found {scalar.Describe()}",
-                $"write `aggression: {{default_value: {scalar.Text}, runtime_key: upstream.slow_start.aggression}}`");
-        }
-        else if (MessageReader.Open(ctx, aggressionField, ProtoTypes.RuntimeDouble) is { } runtimeDouble)
-        {
-            var valueField = runtimeDouble.Find("default_value");
-            aggression = ProtoValues.Double(ctx, valueField, wrapper: false) ?? 1.0;
-            runtimeDouble.Find("runtime_key");
-            runtimeDouble.Finish();
+            aggression = aggressionValue.Value ?? 1.0;
             if (aggression <= 0)
             {
-                ctx.Error(valueField.Line, valueField.Path, "aggression must be greater than 0", "write default_value: 1.0 (linear ramp-up, the default)");
+                ctx.Error(aggressionValue.Field.Line, aggressionValue.Field.Path, "aggression must be greater than 0", "write default_value: 1.0 (linear ramp-up, the default)");
                 aggression = 1.0;
             }
         }

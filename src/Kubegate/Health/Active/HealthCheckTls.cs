@@ -205,21 +205,8 @@ internal sealed class HealthCheckTls : IDisposable
 
         using var copy = certificate as X509Certificate2 is null ? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()) : null;
         var leaf = copy ?? (X509Certificate2)certificate;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_trustedRoots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.DisableCertificateDownloads = true;
-        if (presented is not null)
-        {
-            // The intermediates the server sent (kube-apiserver may serve leaf + intermediate).
-            foreach (var element in presented.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
-        if (!chain.Build(leaf))
+        using var chain = CustomRootChain.Build(leaf, presented, _trustedRoots, out var built);
+        if (!built)
         {
             var statuses = chain.ChainStatus.Select(s => s.Status.ToString()).Distinct();
             return $"'{leaf.Subject}' does not chain to the trusted CA ({string.Join(", ", statuses)})";
