@@ -14,9 +14,19 @@ internal sealed class FilterChainSelector
     private readonly Dictionary<int, Dictionary<string, Dictionary<string, Dictionary<string, FilterChainRuntime>>>> _tree = [];
     private readonly FilterChainRuntime? _default;
 
+    // The common listener (one chain that matches every connection): chosen without a lookup on each accept.
+    private readonly FilterChainRuntime? _only;
+
     public FilterChainSelector(IEnumerable<FilterChainRuntime> chains, FilterChainRuntime? defaultChain)
     {
         _default = defaultChain;
+        var list = chains.ToList();
+        if (list is [{ Config.Match: { DestinationPort: null, ServerNames.IsEmpty: true, TransportProtocol.Length: 0, ApplicationProtocols.IsEmpty: true } } only])
+        {
+            _only = only;
+        }
+
+        chains = list;
         foreach (var chain in chains)
         {
             var match = chain.Config.Match;
@@ -41,6 +51,11 @@ internal sealed class FilterChainSelector
 
     public FilterChainRuntime? Select(int destinationPort, string? serverName, string transportProtocol, string[]? applicationProtocols)
     {
+        if (_only is not null)
+        {
+            return _only;
+        }
+
         if (!_tree.TryGetValue(destinationPort, out var byName) && !_tree.TryGetValue(0, out byName))
         {
             return _default;
