@@ -35,6 +35,40 @@ public class ReadinessDrainingTests
         Assert.Equal(ServingState.Down, host.ServingState);
     }
 
+    /// <summary>
+    /// A draining apiserver still serves its watches: one check that times out (a busy machine) must not take it down
+    /// and close them; unhealthy_threshold unanswered checks in a row do.
+    /// </summary>
+    [Fact]
+    public async Task DrainingHost_OneUnansweredCheck_StaysDraining_ThresholdInARowTakesItDown()
+    {
+        var closer = new RecordingCloser();
+        using var test = new HealthTestCluster(Config(HealthCheckRole.Readiness, unhealthyThreshold: 2), [10001, 10002], connections: closer);
+        test.RunDueChecks();
+        var host = test.Host(10002);
+        test.Probe(10002).FailActive(503);
+        test.Advance(1);
+        test.Advance(1);
+        Assert.Equal(ServingState.Draining, host.ServingState);
+
+        test.Probe(10002).FailNetwork("timed out");
+        test.Advance(1);
+        Assert.Equal(ServingState.Draining, host.ServingState);
+        test.Probe(10002).FailActive(503);
+        test.Advance(1);
+        test.Probe(10002).FailNetwork("timed out");
+        test.Advance(1);
+        Assert.Equal(ServingState.Draining, host.ServingState);
+        Assert.Equal(0, closer.Calls);
+
+        test.Probe(10002).FailNetwork();
+        test.Advance(1);
+
+        var (_, closedHost) = await closer.Requested.Task.DefaultTimeout();
+        Assert.Same(host, closedHost);
+        Assert.Equal(ServingState.Down, host.ServingState);
+    }
+
     [Fact]
     public async Task AnsweredFailure_WithLivenessRole_IsDownAndCloses()
     {
@@ -66,9 +100,9 @@ public class ReadinessDrainingTests
         Assert.Contains(test.Host(10002), test.Cluster.AvailableHosts.Hosts);
     }
 
-    private static ClusterConfig Config(HealthCheckRole role) =>
+    private static ClusterConfig Config(HealthCheckRole role, uint unhealthyThreshold = 1) =>
         HealthTestCluster.Config(
-            HealthTestCluster.Check(unhealthyThreshold: 1, healthyThreshold: 1),
+            HealthTestCluster.Check(unhealthyThreshold: unhealthyThreshold, healthyThreshold: 1),
             configure: c => c with { CloseConnectionsOnHostHealthFailure = true, Kubegate = new KubegateClusterExtension { HealthCheckRole = role } });
 
     private sealed class RecordingCloser : IHostConnectionCloser

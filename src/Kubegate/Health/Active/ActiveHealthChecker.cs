@@ -180,12 +180,17 @@ internal sealed partial class ActiveHealthChecker : IDisposable
             HostHealthInfo.For(host).RecordCheck(record);
 
             // A readiness check that got an answer (an apiserver in its shutdown delay answers /readyz 503 and still
-            // serves) drains the host; one that got none (refused, timed out) takes it down. Set before the flags
-            // change, so whoever sees the host fail also sees which.
+            // serves) drains the host; checks that get none (refused, timed out) take it down: at once for a host that
+            // was serving (Envoy's thresholds then apply as for any failure), and for a draining one after
+            // unhealthy_threshold of them in a row, so one check timed out on a busy machine does not cut the watches
+            // the apiserver is still serving. Set before the flags change, so whoever sees the host fail also sees
+            // which.
             var wasDraining = host.ReadinessDraining;
+            var answered = result.Alive ?? result.StatusCode is not null;
+            session.ConsecutiveUnanswered = result.Succeeded || answered ? 0 : session.ConsecutiveUnanswered + 1;
             host.ReadinessDraining = _clusterConfig.Kubegate.HealthCheckRole == HealthCheckRole.Readiness
                 && !result.Succeeded
-                && (result.Alive ?? result.StatusCode is not null);
+                && (answered || (wasDraining && session.ConsecutiveUnanswered < Math.Max(1, Config.UnhealthyThreshold)));
             var verdict = Apply(session, result, now);
             var next = HealthCheckIntervals.WithJitter(
                 HealthCheckIntervals.Base(Config, _cluster.Stats.UpstreamCxTotal.Used, result.Succeeded, verdict.Transition), Config, _services.NextRandom);

@@ -43,6 +43,12 @@ internal sealed class HealthCheckSession : IDisposable
     /// <summary>Failures counted toward <c>unhealthy_threshold</c> while the host is healthy (Envoy's <c>num_unhealthy_</c>).</summary>
     public uint ConsecutiveFailures { get; set; }
 
+    /// <summary>
+    /// Checks in a row that got no answer (refused, timed out, TLS failed, liveness failed): a draining host goes down
+    /// after <c>unhealthy_threshold</c> of them, not at the first one a loaded machine times out.
+    /// </summary>
+    public uint ConsecutiveUnanswered { get; set; }
+
     public bool IsStopped => _stopping.IsCancellationRequested;
 
     /// <summary>Completes at the first result (or when the session stops first): what start-up waits for.</summary>
