@@ -92,8 +92,10 @@ public sealed class RebalanceTests(ITestOutputHelper output)
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                await socket.ConnectAsync(listener, stop);
+                // Before the connect: kubegate's clock for the connection starts after this, so the age seen here is
+                // never shorter than the one kubegate judged.
                 var opened = clock.Elapsed;
+                await socket.ConnectAsync(listener, stop);
                 await socket.SendAsync("x"u8.ToArray(), stop);
                 if (await socket.ReceiveAsync(buffer, stop) != 1)
                 {
