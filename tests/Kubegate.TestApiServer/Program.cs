@@ -20,7 +20,7 @@ const string Usage = """
     <dir>/kubeconfig-<name> per --kubeconfig (user demo-admin, server <serverUrl>), prints "ready" once everything
     listens and then one line per request: instance method path status subject.
     With --apiserver-endpoints, default/kubernetes (EndpointSlices and Endpoints) lists the host:port lines of
-    <file> and follows its changes (read every 250 ms), as real apiservers share it through etcd: processes given
+    <file> and follows its changes (told by the file system), as real apiservers share it through etcd: processes given
     the same file serve the same list. Without it, each instance lists itself.
     SIGINT/SIGTERM stop the servers and exit 0; a busy port exits 1. With --shutdown-delay, SIGTERM first runs
     kube-apiserver's graceful shutdown: /readyz answers 503 for that many seconds while everything else is still
@@ -192,11 +192,14 @@ try
         Console.WriteLine($"echo listening on {echoServer.EndPoint}");
     }
 
+    using var endpointsChanged = new SemaphoreSlim(0);
+    using var endpointsWatcher = endpointStore is null ? null : WatchFile(endpointsFile!, endpointsChanged);
     Console.WriteLine("ready");
-    while (!stop.Task.IsCompleted)
+    while (endpointStore is not null && !stop.Task.IsCompleted)
     {
-        await Task.WhenAny(stop.Task, Task.Delay(250));
-        if (endpointStore is not null && TryReadEndpoints(endpointsFile!, out var current, out var text, out _) && text != endpointsText)
+        // Woken by the file's change events; the timeout only re-reads in case the watcher missed one.
+        await Task.WhenAny(stop.Task, endpointsChanged.WaitAsync(TimeSpan.FromSeconds(5)));
+        if (TryReadEndpoints(endpointsFile!, out var current, out var text, out _) && text != endpointsText)
         {
             endpointsText = text;
             endpointStore.Set(current);
@@ -224,6 +227,21 @@ finally
 }
 
 return exitCode;
+
+// Written in place, replaced by a rename (sed -i, editors) or created: each wakes the reader once.
+static FileSystemWatcher WatchFile(string path, SemaphoreSlim changed)
+{
+    var fullPath = Path.GetFullPath(path);
+    var watcher = new FileSystemWatcher(Path.GetDirectoryName(fullPath)!, Path.GetFileName(fullPath))
+    {
+        NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
+    };
+    watcher.Changed += (_, _) => changed.Release();
+    watcher.Created += (_, _) => changed.Release();
+    watcher.Renamed += (_, _) => changed.Release();
+    watcher.EnableRaisingEvents = true;
+    return watcher;
+}
 
 static bool TryReadEndpoints(string path, out IPEndPoint[] endpoints, out string text, out string problem)
 {

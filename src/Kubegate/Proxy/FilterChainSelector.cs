@@ -17,16 +17,14 @@ internal sealed class FilterChainSelector
     // The common listener (one chain that matches every connection): chosen without a lookup on each accept.
     private readonly FilterChainRuntime? _only;
 
-    public FilterChainSelector(IEnumerable<FilterChainRuntime> chains, FilterChainRuntime? defaultChain)
+    public FilterChainSelector(IReadOnlyList<FilterChainRuntime> chains, FilterChainRuntime? defaultChain)
     {
         _default = defaultChain;
-        var list = chains.ToList();
-        if (list is [{ Config.Match: { DestinationPort: null, ServerNames.IsEmpty: true, TransportProtocol.Length: 0, ApplicationProtocols.IsEmpty: true } } only])
+        if (chains is [{ Config.Match: { DestinationPort: null, ServerNames.IsEmpty: true, TransportProtocol.Length: 0, ApplicationProtocols.IsEmpty: true } } only])
         {
             _only = only;
         }
 
-        chains = list;
         foreach (var chain in chains)
         {
             var match = chain.Config.Match;

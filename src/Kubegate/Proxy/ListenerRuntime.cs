@@ -55,7 +55,7 @@ internal sealed class ListenerRuntime
         }
 
         Chains = [.. chains];
-        Selector = new FilterChainSelector(DefaultChain is null ? Chains : Chains.Where(c => c != DefaultChain), DefaultChain);
+        Selector = new FilterChainSelector(DefaultChain is null ? Chains : [.. Chains.Where(c => c != DefaultChain)], DefaultChain);
         InspectsTls = config.TlsInspector;
         if (config.MaxConnectionsPerClient is { } cap && clients is not null)
         {

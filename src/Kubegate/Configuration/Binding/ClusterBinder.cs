@@ -252,6 +252,23 @@ internal static class ClusterBinder
     }
 
     /// <summary>
+    /// One of kubegate's own percent knobs: a plain number from 0 to 100 (Envoy's <c>Percent</c> is an object), or
+    /// <paramref name="fallback"/> when absent or out of range (reported).
+    /// </summary>
+    private static double PlainPercent(BindContext ctx, MessageReader m, string name, double fallback, string fix)
+    {
+        var field = m.Find(name);
+        var value = ProtoValues.Double(ctx, field, wrapper: false) ?? fallback;
+        if (value is < 0 or > 100)
+        {
+            ctx.Error(field.Line, field.Path, $"{name} must be between 0 and 100, found {value}", fix);
+            return fallback;
+        }
+
+        return value;
+    }
+
+    /// <summary>
     /// An <c>envoy.config.core.v3.RuntimeDouble</c> field: its <c>default_value</c> (kubegate has no runtime layer, so
     /// <c>runtime_key</c> is read and not used) with the field it came from, or null when the field is absent or is
     /// not an object (a bare number is refused with the object form as the fix).
@@ -319,13 +336,7 @@ internal static class ClusterBinder
             return null;
         }
 
-        var toleranceField = rebalance.Find("tolerance_percent");
-        var tolerance = ProtoValues.Double(ctx, toleranceField, wrapper: false) ?? 20;
-        if (tolerance is < 0 or > 100)
-        {
-            ctx.Error(toleranceField.Line, toleranceField.Path, $"tolerance_percent must be between 0 and 100, found {tolerance}", "write tolerance_percent: 20 (each apiserver within 20 % of its share)");
-            tolerance = 20;
-        }
+        var tolerance = PlainPercent(ctx, rebalance, "tolerance_percent", 20, "write tolerance_percent: 20 (each apiserver within 20 % of its share)");
 
         var rateField = rebalance.Find("max_closes_per_second");
         var rate = ProtoValues.UInt32(ctx, rateField, wrapper: false) ?? RebalanceConfig.DefaultMaxClosesPerSecond;
@@ -380,13 +391,7 @@ internal static class ClusterBinder
 
         var rebalance = BindRebalance(ctx, kubegate);
         var maxAge = kubegate.Duration("max_connection_age", positive: true);
-        var jitterField = kubegate.Find("max_connection_age_jitter_percent");
-        var jitter = ProtoValues.Double(ctx, jitterField, wrapper: false) ?? 10;
-        if (jitter is < 0 or > 100)
-        {
-            ctx.Error(jitterField.Line, jitterField.Path, $"max_connection_age_jitter_percent must be between 0 and 100, found {jitter}", "write max_connection_age_jitter_percent: 10");
-            jitter = 10;
-        }
+        var jitter = PlainPercent(ctx, kubegate, "max_connection_age_jitter_percent", 10, "write max_connection_age_jitter_percent: 10");
 
         var discovery = kubegate.Find("discovery");
         kubegate.Finish();
