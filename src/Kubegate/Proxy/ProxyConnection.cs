@@ -1153,8 +1153,7 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
     /// </summary>
     public bool TryCloseQuiet(long now, long quietMilliseconds)
     {
-        var quiet = now - Volatile.Read(ref _lastActivity);
-        if (CurrentPhase != Phase.Relaying || quiet < quietMilliseconds || !RequestEnd(CloseReason.Drained))
+        if (!TryEndQuiet(now, quietMilliseconds, CloseReason.Drained, out var quiet))
         {
             return false;
         }
@@ -1168,15 +1167,22 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
     /// <see cref="TryCloseQuiet"/>, FIN at a quiet moment, with its own termination details and the <c>RBL</c>
     /// response flag. True when this call closed it. Any thread.
     /// </summary>
-    public bool TryCloseGently(long now, long quietMilliseconds, GentleClose kind)
+    public bool TryCloseGently(long now, long quietMilliseconds, GentleClose kind) =>
+        TryEndQuiet(
+            now,
+            quietMilliseconds,
+            kind switch
+            {
+                GentleClose.EndpointDisabled => CloseReason.EndpointDisabled,
+                GentleClose.MaxConnectionAge => CloseReason.MaxConnectionAge,
+                _ => CloseReason.Rebalanced,
+            },
+            out _);
+
+    /// <summary>Ends the connection for <paramref name="reason"/> if it relays and has been quiet long enough.</summary>
+    private bool TryEndQuiet(long now, long quietMilliseconds, CloseReason reason, out long quiet)
     {
-        var quiet = now - Volatile.Read(ref _lastActivity);
-        var reason = kind switch
-        {
-            GentleClose.EndpointDisabled => CloseReason.EndpointDisabled,
-            GentleClose.MaxConnectionAge => CloseReason.MaxConnectionAge,
-            _ => CloseReason.Rebalanced,
-        };
+        quiet = now - Volatile.Read(ref _lastActivity);
         return CurrentPhase == Phase.Relaying && quiet >= quietMilliseconds && RequestEnd(reason);
     }
 
