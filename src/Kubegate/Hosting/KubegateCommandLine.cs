@@ -247,20 +247,10 @@ internal static partial class KubegateCommandLine
         var levels = new LoggingLevelSwitch(level);
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
         builder.Logging.AddFilter((_, _, logLevel) => levels.IsEnabled(logLevel));
-        if (IsJournalLogging())
-        {
-            // The journal adds its own timestamps and reads the <N> prefix as the priority: one line per entry.
-            builder.Logging.AddSystemdConsole(o => o.IncludeScopes = false);
-        }
-        else
-        {
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
-                o.UseUtcTimestamp = false;
-            });
-        }
+        // The journal adds its own timestamps and reads the <N> prefix as the priority: one line per entry. Registered
+        // by a factory so that the container disposes it, which writes the last lines before the process exits.
+        var style = IsJournalLogging() ? ConsoleLogStyle.Journal : ConsoleLogStyle.Timestamped;
+        builder.Services.AddSingleton<ILoggerProvider>(_ => new ConsoleLogProvider(style, ConsoleLogProvider.TerminalWantsColors(), Console.Out));
 
         // The drain ends on its own deadline (or a second signal); the host's timeout is only the backstop behind it.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = KubegateLifetime.ShutdownTimeout(options.DrainTime));
