@@ -1,0 +1,475 @@
+using System.Runtime.InteropServices;
+
+namespace UringLab;
+
+/// <summary>
+/// The epoll back end: kubegate's reactor shape cut down to what a keep-alive or one-shot HTTP exchange touches. One
+/// thread, one edge-triggered epoll instance, one SO_REUSEPORT listening socket; both sockets of a connection are
+/// registered once (input, output and peer-close together) and never modified, so the hot path is epoll_wait, recv,
+/// send and nothing else. No timers, no drain, no splice: those are not what the comparison is about.
+/// </summary>
+internal sealed unsafe class EpollReactor
+{
+    private const int BufferSize = 64 * 1024;
+    private const int MaxEvents = 256;
+    private const int AcceptsPerEvent = 64;
+
+    // Reads per direction per turn before the connection yields to the others. Edge-triggered epoll will not say
+    // again that a socket is still readable, so a connection that used its budget goes on the deferred list.
+    private const int ReadsPerTurn = 16;
+    private const int ListenerSlot = 0;
+
+    private readonly byte* _listenAddress;
+    private readonly byte* _upstreamAddress;
+    private readonly Stack<nint> _buffers = new();
+    private readonly List<EpollConnection> _deferred = new(64);
+    private readonly List<EpollConnection> _deferredNext = new(64);
+    private EpollConnection?[] _slots = new EpollConnection?[1024];
+    private uint[] _generations = new uint[1024];
+    private int[] _free = new int[1024];
+    private int _freeCount;
+    private int _slotCount = 1;
+    private int _epollFd;
+    private int _listenFd;
+
+    public EpollReactor(byte* listenAddress, byte* upstreamAddress)
+    {
+        _listenAddress = listenAddress;
+        _upstreamAddress = upstreamAddress;
+    }
+
+    public void Run()
+    {
+        _epollFd = Sys.EpollCreate();
+        _listenFd = Sys.Listen(_listenAddress, nonBlocking: true);
+        if (_epollFd < 0 || _listenFd < 0)
+        {
+            throw new InvalidOperationException($"epoll_create1/listen failed: {Sys.LastError} / {-_listenFd}");
+        }
+
+        // The listener stays level-triggered (kubegate's ListenerAcceptor): it accepts a bounded batch per event and
+        // the rest come back on the next turn without a read-until-EAGAIN.
+        if (Sys.EpollAdd(_epollFd, _listenFd, Sys.EPOLLIN, ListenerSlot) != 0)
+        {
+            throw new InvalidOperationException($"epoll_ctl(listener) failed: {Sys.LastError}");
+        }
+
+        var events = stackalloc byte[MaxEvents * Sys.EpollEventSize];
+        while (true)
+        {
+            var count = Sys.EpollWait(_epollFd, events, MaxEvents, _deferred.Count > 0 ? 0 : -1);
+            if (count < 0)
+            {
+                if (Sys.LastError != Sys.EINTR)
+                {
+                    throw new InvalidOperationException($"epoll_wait failed: {Sys.LastError}");
+                }
+
+                continue;
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                Dispatch(Sys.EpollData(events, i), Sys.EpollEvents(events, i));
+            }
+
+            RunDeferred();
+        }
+    }
+
+    private void Dispatch(ulong data, uint events)
+    {
+        var slot = (int)((uint)data >> 1);
+        if (slot == ListenerSlot)
+        {
+            AcceptBatch();
+            return;
+        }
+
+        var connection = _slots[slot];
+        if (connection is null || _generations[slot] != (uint)(data >> 32))
+        {
+            // A descriptor closed earlier in this batch; its slot may already hold a new connection.
+            return;
+        }
+
+        connection.OnEvents((int)(data & 1), events);
+    }
+
+    private void RunDeferred()
+    {
+        if (_deferred.Count == 0)
+        {
+            return;
+        }
+
+        // Swap lists so a connection deferring itself again lands in the next turn, not in this loop.
+        _deferredNext.AddRange(_deferred);
+        _deferred.Clear();
+        foreach (var connection in _deferredNext)
+        {
+            connection.Deferred = false;
+            if (connection.Fd0 >= 0)
+            {
+                connection.Pump();
+            }
+        }
+
+        _deferredNext.Clear();
+    }
+
+    private void AcceptBatch()
+    {
+        for (var i = 0; i < AcceptsPerEvent; i++)
+        {
+            var clientFd = Sys.Accept(_listenFd);
+            if (clientFd < 0)
+            {
+                var errno = Sys.LastError;
+                if (errno == Sys.EINTR)
+                {
+                    continue;
+                }
+
+                // EAGAIN: backlog empty. Anything else (a connection that died in the backlog, EMFILE) ends the batch.
+                return;
+            }
+
+            Open(clientFd);
+        }
+    }
+
+    private void Open(int clientFd)
+    {
+        var upstreamFd = Sys.Socket(nonBlocking: true);
+        if (upstreamFd < 0)
+        {
+            _ = Sys.Close(clientFd);
+            return;
+        }
+
+        // kubegate sets TCP_NODELAY on both sockets: a relayed message must not wait for the previous one's ACK.
+        Sys.SetNoDelay(clientFd);
+        Sys.SetNoDelay(upstreamFd);
+        var errno = Sys.Connect(upstreamFd, _upstreamAddress);
+        if (errno != 0 && errno != Sys.EINPROGRESS)
+        {
+            _ = Sys.Close(clientFd);
+            _ = Sys.Close(upstreamFd);
+            return;
+        }
+
+        var slot = AllocateSlot();
+        var connection = _slots[slot] ??= new EpollConnection(this);
+        connection.Reset(slot, clientFd, upstreamFd, connected: errno == 0);
+        _slots[slot] = connection;
+        var token = ((ulong)_generations[slot] << 32) | ((uint)slot << 1);
+        const uint interest = Sys.EPOLLIN | Sys.EPOLLOUT | Sys.EPOLLRDHUP | Sys.EPOLLET;
+        if (Sys.EpollAdd(_epollFd, clientFd, interest, token) != 0 || Sys.EpollAdd(_epollFd, upstreamFd, interest, token | 1) != 0)
+        {
+            connection.Close();
+        }
+    }
+
+    private int AllocateSlot()
+    {
+        if (_freeCount > 0)
+        {
+            return _free[--_freeCount];
+        }
+
+        if (_slotCount == _slots.Length)
+        {
+            Array.Resize(ref _slots, _slots.Length * 2);
+            Array.Resize(ref _generations, _generations.Length * 2);
+            Array.Resize(ref _free, _free.Length * 2);
+        }
+
+        return _slotCount++;
+    }
+
+    /// <summary>The slot keeps its (reset) connection object for reuse; the new generation drops stale events.</summary>
+    internal void FreeSlot(int slot)
+    {
+        _generations[slot]++;
+        _free[_freeCount++] = slot;
+    }
+
+    internal void Defer(EpollConnection connection) => _deferred.Add(connection);
+
+    /// <summary>A 64 KiB buffer for one read (kubegate's BufferSize); native memory, so nothing is pinned or collected.</summary>
+    internal byte* RentBuffer() => _buffers.TryPop(out var buffer) ? (byte*)buffer : (byte*)NativeMemory.Alloc(BufferSize);
+
+    internal void ReturnBuffer(byte* buffer) => _buffers.Push((nint)buffer);
+
+    internal static int Capacity => BufferSize;
+
+    internal static int ReadBudget => ReadsPerTurn;
+}
+
+/// <summary>
+/// One proxied connection of the epoll back end. Side 0 is the client, side 1 the upstream; direction 0 copies client
+/// to upstream, direction 1 upstream to client. Readiness is remembered per side because epoll reports edges only.
+/// </summary>
+internal sealed unsafe class EpollConnection(EpollReactor reactor)
+{
+    private const int Readable = 1;
+    private const int Writable = 2;
+    private const int PeerClosed = 4;
+
+    private readonly EpollReactor _reactor = reactor;
+    private int _slot;
+    private int _fd1;
+    private bool _connected;
+    private int _ready0;
+    private int _ready1;
+    private Direction _up;
+    private Direction _down;
+
+    public int Fd0 { get; private set; } = -1;
+
+    public bool Deferred { get; set; }
+
+    public void Reset(int slot, int clientFd, int upstreamFd, bool connected)
+    {
+        _slot = slot;
+        Fd0 = clientFd;
+        _fd1 = upstreamFd;
+        _connected = connected;
+        _ready0 = _ready1 = 0;
+        _up = default;
+        _down = default;
+        Deferred = false;
+    }
+
+    public void OnEvents(int side, uint events)
+    {
+        if ((events & Sys.EPOLLERR) != 0)
+        {
+            // A reset or a refused connect: nothing more can be relayed in either direction.
+            Close();
+            return;
+        }
+
+        var bits = 0;
+        if ((events & (Sys.EPOLLIN | Sys.EPOLLHUP | Sys.EPOLLRDHUP)) != 0)
+        {
+            bits |= Readable;
+        }
+
+        if ((events & Sys.EPOLLOUT) != 0)
+        {
+            bits |= Writable;
+        }
+
+        if ((events & (Sys.EPOLLHUP | Sys.EPOLLRDHUP)) != 0)
+        {
+            bits |= PeerClosed;
+        }
+
+        if (side == 0)
+        {
+            _ready0 |= bits;
+        }
+        else
+        {
+            _ready1 |= bits;
+
+            // The first output edge of the upstream socket is the end of the non-blocking connect; no EPOLLERR with
+            // it means it succeeded (kubegate reads no SO_ERROR after a clean connect).
+            _connected |= (bits & Writable) != 0;
+        }
+
+        if (_connected)
+        {
+            Pump();
+        }
+    }
+
+    public void Pump()
+    {
+        var more = Relay(ref _up, Fd0, _fd1, ref _ready0, ref _ready1);
+        if (Fd0 < 0)
+        {
+            return;
+        }
+
+        more |= Relay(ref _down, _fd1, Fd0, ref _ready1, ref _ready0);
+        if (more && Fd0 >= 0 && !Deferred)
+        {
+            Deferred = true;
+            _reactor.Defer(this);
+        }
+    }
+
+    /// <summary>Moves what one direction can move now; true when it stopped for its budget with the source still readable.</summary>
+    private bool Relay(ref Direction direction, int sourceFd, int destinationFd, ref int sourceReady, ref int destinationReady)
+    {
+        var budget = EpollReactor.ReadBudget;
+        while (Fd0 >= 0 && !direction.Ended)
+        {
+            if (direction.Pending != null)
+            {
+                if ((destinationReady & Writable) == 0 || !Flush(ref direction, destinationFd, ref destinationReady))
+                {
+                    return false;
+                }
+            }
+
+            if (direction.SourceEnded)
+            {
+                PassOnEnd(ref direction, destinationFd);
+                return false;
+            }
+
+            if ((sourceReady & Readable) == 0)
+            {
+                return false;
+            }
+
+            if (budget-- == 0)
+            {
+                return true;
+            }
+
+            CopyRead(ref direction, sourceFd, destinationFd, ref sourceReady, ref destinationReady);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// kubegate's CopyRead: rent a buffer, one recv, send it on at once, give the buffer back. A read that did not fill
+    /// the buffer took all the socket had, so the source counts as drained without a recv that would only say EAGAIN,
+    /// unless the peer already closed: then the next recv is the one that reads the end of the stream, and no further
+    /// edge would come to ask for it.
+    /// </summary>
+    private void CopyRead(ref Direction direction, int sourceFd, int destinationFd, ref int sourceReady, ref int destinationReady)
+    {
+        var buffer = _reactor.RentBuffer();
+        nint received;
+        do
+        {
+            received = Sys.Recv(sourceFd, buffer, EpollReactor.Capacity);
+        }
+        while (received < 0 && Sys.LastError == Sys.EINTR);
+
+        if (received <= 0)
+        {
+            var errno = received < 0 ? Sys.LastError : 0;
+            _reactor.ReturnBuffer(buffer);
+            if (received == 0)
+            {
+                direction.SourceEnded = true;
+            }
+            else if (errno == Sys.EAGAIN)
+            {
+                sourceReady &= ~Readable;
+            }
+            else
+            {
+                Close();
+            }
+
+            return;
+        }
+
+        if (received < EpollReactor.Capacity && (sourceReady & PeerClosed) == 0)
+        {
+            sourceReady &= ~Readable;
+        }
+
+        direction.Pending = buffer;
+        direction.Offset = 0;
+        direction.Count = (int)received;
+        if ((destinationReady & Writable) != 0)
+        {
+            _ = Flush(ref direction, destinationFd, ref destinationReady);
+        }
+    }
+
+    /// <summary>Sends the pending bytes; true when all went (the buffer is returned), false when the destination is full.</summary>
+    private bool Flush(ref Direction direction, int destinationFd, ref int destinationReady)
+    {
+        while (direction.Count > 0)
+        {
+            var sent = Sys.Send(destinationFd, direction.Pending + direction.Offset, direction.Count);
+            if (sent < 0)
+            {
+                var errno = Sys.LastError;
+                if (errno == Sys.EINTR)
+                {
+                    continue;
+                }
+
+                if (errno == Sys.EAGAIN)
+                {
+                    destinationReady &= ~Writable;
+                    return false;
+                }
+
+                Close();
+                return false;
+            }
+
+            direction.Offset += (int)sent;
+            direction.Count -= (int)sent;
+        }
+
+        _reactor.ReturnBuffer(direction.Pending);
+        direction.Pending = null;
+        return true;
+    }
+
+    /// <summary>
+    /// The source ended and all it sent went on: end the destination's output with a FIN, or, when the other
+    /// direction already ended, close both (the close sends the FIN, so no shutdown for the direction ending last).
+    /// </summary>
+    private void PassOnEnd(ref Direction direction, int destinationFd)
+    {
+        direction.Ended = true;
+        if (_up.Ended && _down.Ended)
+        {
+            Close();
+        }
+        else
+        {
+            _ = Sys.Shutdown(destinationFd, Sys.ShutWr);
+        }
+    }
+
+    public void Close()
+    {
+        if (Fd0 < 0)
+        {
+            return;
+        }
+
+        // Closing removes both descriptors from epoll: no epoll_ctl(DEL).
+        _ = Sys.Close(Fd0);
+        _ = Sys.Close(_fd1);
+        Fd0 = _fd1 = -1;
+        if (_up.Pending != null)
+        {
+            _reactor.ReturnBuffer(_up.Pending);
+        }
+
+        if (_down.Pending != null)
+        {
+            _reactor.ReturnBuffer(_down.Pending);
+        }
+
+        _up = default;
+        _down = default;
+        _reactor.FreeSlot(_slot);
+    }
+
+    private struct Direction
+    {
+        public byte* Pending;
+        public int Offset;
+        public int Count;
+        public bool SourceEnded;
+        public bool Ended;
+    }
+}
