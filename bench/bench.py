@@ -1114,7 +1114,8 @@ def render(s: Settings, names: list[Contestant], rounds: list, facts: dict[str, 
               f"- Every proxy passes TLS through with round robin over the two backends and gets {WORKERS} workers "
               f"(HAProxy nbthread {WORKERS}, nginx worker_processes {WORKERS}, kubegate {s.kubegate_workers}); "
               "kubegate without access log or health checks. Direct goes to one backend. HAProxy splice-forced "
-              "(option splice-request and splice-response) runs W3 only.",
+              "(option splice-request and splice-response) runs W3 only. Each round starts at a different "
+              "contestant, so none always runs in the same place of a round.",
               f"- W1: wrk -t2 -c50 -d{s.duration}s; W1h2: h2load -c50 -m10 -t2 -D {s.duration} (1 s warm-up); "
               f"W2: wrk -t2 -c32 -d{s.duration}s with `Connection: close`; W3: iperf3 -t {s.iperf_seconds}, one "
               f"stream; W4: {' then '.join(f'{n:,}' for n in s.idle_counts)} TLS connections held idle, then one "
@@ -1324,7 +1325,10 @@ def main() -> int:
         rounds: list[dict[str, dict[str, dict]]] = []
         for i in range(1, s.rounds + 1):
             rnd: dict[str, dict[str, dict]] = {}
-            for c in names:
+            # Each round starts at a different contestant (shifts spread over the rounds), so that none always runs
+            # in the same place: kubegate, last in the list, used to follow every peer's W2 in every round.
+            shift = (i - 1) * len(names) // s.rounds
+            for c in names[shift:] + names[:shift]:
                 log(f"round {i}/{s.rounds}: {c.label}")
                 try:
                     rnd[c.name] = turn(c, s, run_dir)

@@ -44,57 +44,10 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
-_children: list[subprocess.Popen] = []
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def spawn(argv: list[str], out: Path) -> subprocess.Popen:
-    with out.open("ab") as sink:
-        proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
-    _children.append(proc)
-    return proc
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        if int(text[text.rindex(")") + 2:].split()[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL after 10 s; then any child of it still there (nginx workers) by its PID."""
-    kids = children_of(proc.pid) if proc.poll() is None else []
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    for pid in kids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    if proc in _children:
-        _children.remove(proc)
-
-
-def stop_all() -> None:
-    for proc in reversed(list(_children)):
-        try:
-            stop(proc)
-        except Exception as error:  # keep stopping the others
-            log(f"could not stop pid {proc.pid}: {error}")
+# The macro benchmark's process helpers: every child in its own session, stopped by its PID (and its nginx workers
+# by theirs), and killed by the kernel should this script die without running its cleanup.
+sys.path.insert(0, str(ROOT / "bench"))
+from bench import log, spawn, stop, stop_all  # noqa: E402
 
 
 def wait_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
@@ -240,7 +193,7 @@ def command(name: str, lab: Path, kubegate: Path, kconf: Path) -> list[str]:
 
 
 def measure_round(name: str, argv: list[str], tmp: Path, seconds: int) -> dict[str, float]:
-    proc = spawn(argv, tmp / f"{name}.log")
+    proc = spawn(argv, tmp, name)
     try:
         port = PORTS[name]
         wait_port(port, proc)
@@ -276,7 +229,7 @@ def parse_strace(path: Path) -> dict[str, int]:
 
 def syscall_counts(name: str, argv: list[str], tmp: Path) -> dict[str, object]:
     """System calls per exchange (keep-alive) and per connection (Connection: close), wrk -t1 -c10 -d3s under strace."""
-    proc = spawn(argv, tmp / f"{name}-strace.log")
+    proc = spawn(argv, tmp, f"{name}-strace")
     out: dict[str, object] = {}
     try:
         port = PORTS[name]
@@ -308,7 +261,7 @@ def syscall_counts(name: str, argv: list[str], tmp: Path) -> dict[str, object]:
 
 def idle_memory(name: str, argv: list[str], tmp: Path, count: int) -> float:
     """Resident memory (KiB) the proxy adds per idle connection: `count` connections opened, nothing sent."""
-    proc = spawn(argv, tmp / f"{name}-idle.log")
+    proc = spawn(argv, tmp, f"{name}-idle")
     sockets: list[socket.socket] = []
     try:
         port = PORTS[name]
@@ -410,7 +363,7 @@ def main() -> int:
         tmp.chmod(0o755)  # nginx workers run unprivileged when started as root and read files here
         kconf = kubegate_conf(tmp)
         backend = spawn(["nginx", "-p", str(tmp), "-c", str(nginx_conf(tmp)), "-e", str(tmp / "error.log")],
-                        tmp / "nginx.log")
+                        tmp, "nginx")
         try:
             wait_port(BACKEND_PORT, backend)
             rounds = []
