@@ -953,6 +953,18 @@ def paired(s: Settings, names: list[Contestant], run_dir: Path, n: int, facts: d
     return paired_report(s, [(c.name, c.label) for c in contestants], workloads, results, facts, when)
 
 
+def spread(values: list[float], fmt: str) -> str:
+    """Median (min–max)."""
+    if not values:
+        return "–"
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
+def quartiles(values: list[float]) -> list[float]:
+    """First quartile, median, third quartile."""
+    return statistics.quantiles(values, n=4) if len(values) >= 2 else [values[0]] * 3
+
+
 def paired_report(s: Settings, contestants: list[tuple[str, str]], workloads: list[str],
                   results: list[dict[str, dict[str, dict]]], facts: dict[str, str], when: str) -> str:
     """The report of paired(): each contestant's medians, then kubegate's ratio to the best peer of each comparison
@@ -975,8 +987,7 @@ def paired_report(s: Settings, contestants: list[tuple[str, str]], workloads: li
             rs = [r[w][name] for r in results if r[w][name].get("valid")]
             tput = [r[key] for r in rs]
             cpu = [r["cpu_ms"] * 1000 / r["units"] for r in rs if r.get("units")]
-            cell = lambda v, f: f"{f.format(statistics.median(v))} ({f.format(min(v))}–{f.format(max(v))})" if v else "–"
-            lines.append(f"| {label[name]} | {cell(tput, '{:.0f}')} | {cell(cpu, '{:.1f}')} |")
+            lines.append(f"| {label[name]} | {spread(tput, '{:.0f}')} | {spread(cpu, '{:.1f}')} |")
         peers = [name for name, _ in contestants if name in PEERS]
         against = [("the best peer of each comparison", peers)] + [(f"{label[p]} alone", [p]) for p in peers]
         rows = []
@@ -990,8 +1001,7 @@ def paired_report(s: Settings, contestants: list[tuple[str, str]], workloads: li
                 cpu_ratios.append((kg["cpu_ms"] / kg["units"]) / min(r[w][p]["cpu_ms"] / r[w][p]["units"] for p in group))
             if not ratios:
                 continue
-            q = lambda v: statistics.quantiles(v, n=4) if len(v) >= 2 else [v[0], v[0], v[0]]
-            t, cp = q(ratios), q(cpu_ratios)
+            t, cp = quartiles(ratios), quartiles(cpu_ratios)
             rows += [f"| {what} | {unit} | {statistics.median(ratios):.2f} | {t[0]:.2f}–{t[2]:.2f} | "
                      f"{sum(x > 1 for x in ratios)} of {len(ratios)} |",
                      f"| {what} | CPU {cpu_unit} | {statistics.median(cpu_ratios):.2f} | {cp[0]:.2f}–{cp[2]:.2f} | "
