@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
@@ -78,7 +79,7 @@ internal sealed class ConsoleLogProvider : ILoggerProvider
         }
         else
         {
-            line.Append(now.ToString("yyyy-MM-dd HH:mm:ss.fff ", System.Globalization.CultureInfo.InvariantCulture));
+            line.Append(now.ToString("yyyy-MM-dd HH:mm:ss.fff ", CultureInfo.InvariantCulture));
             var word = LevelWord(level);
             if (colors)
             {
