@@ -75,19 +75,19 @@ internal sealed class ConsoleLogProvider : ILoggerProvider
         var line = new StringBuilder(64 + category.Length + (message?.Length ?? 0));
         if (style == ConsoleLogStyle.Journal)
         {
-            line.Append(SyslogPriority(level)).Append(category);
+            line.Append(LevelStyle(level).Priority).Append(category);
         }
         else
         {
             line.Append(now.ToString("yyyy-MM-dd HH:mm:ss.fff ", CultureInfo.InvariantCulture));
-            var word = LevelWord(level);
+            var look = LevelStyle(level);
             if (colors)
             {
-                line.Append(LevelColor(level)).Append(word).Append(ResetColor);
+                line.Append(look.Color).Append(look.Word).Append(ResetColor);
             }
             else
             {
-                line.Append(word);
+                line.Append(look.Word);
             }
 
             line.Append(": ").Append(category);
@@ -161,35 +161,23 @@ internal sealed class ConsoleLogProvider : ILoggerProvider
         line.Replace('\n', ' ', start, line.Length - start);
     }
 
-    private static string LevelWord(LogLevel level) => level switch
-    {
-        LogLevel.Trace => "trce",
-        LogLevel.Debug => "dbug",
-        LogLevel.Information => "info",
-        LogLevel.Warning => "warn",
-        LogLevel.Error => "fail",
-        _ => "crit",
-    };
+    /// <summary>
+    /// Per level, from Trace to Critical: the package's level word; systemd's priority (sd-daemon(3): debug 7, info 6,
+    /// warning 4, err 3, crit 2); the package's colours in ANSI (grey, green, yellow; errors black on red, critical
+    /// white on red).
+    /// </summary>
+    private static readonly (string Word, string Priority, string Color)[] Levels =
+    [
+        ("trce", "<7>", "\e[37m"),
+        ("dbug", "<7>", "\e[37m"),
+        ("info", "<6>", "\e[32m"),
+        ("warn", "<4>", "\e[1m\e[33m"),
+        ("fail", "<3>", "\e[41m\e[30m"),
+        ("crit", "<2>", "\e[41m\e[1m\e[37m"),
+    ];
 
-    // systemd's priorities (sd-daemon(3)): debug 7, info 6, warning 4, err 3, crit 2.
-    private static string SyslogPriority(LogLevel level) => level switch
-    {
-        LogLevel.Trace or LogLevel.Debug => "<7>",
-        LogLevel.Information => "<6>",
-        LogLevel.Warning => "<4>",
-        LogLevel.Error => "<3>",
-        _ => "<2>",
-    };
-
-    // The package's palette in ANSI: grey, green, yellow; errors black on red, critical white on red.
-    private static string LevelColor(LogLevel level) => level switch
-    {
-        LogLevel.Trace or LogLevel.Debug => "\e[37m",
-        LogLevel.Information => "\e[32m",
-        LogLevel.Warning => "\e[1m\e[33m",
-        LogLevel.Error => "\e[41m\e[30m",
-        _ => "\e[41m\e[1m\e[37m",
-    };
+    private static (string Word, string Priority, string Color) LevelStyle(LogLevel level) =>
+        Levels[Math.Clamp((int)level, (int)LogLevel.Trace, (int)LogLevel.Critical)];
 
     private const string ResetColor = "\e[39m\e[22m\e[49m";
 

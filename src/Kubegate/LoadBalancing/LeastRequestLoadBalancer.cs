@@ -88,37 +88,22 @@ internal sealed class LeastRequestLoadBalancer : ILoadBalancer
         return best!;
     }
 
-    private EndpointState PickWeighted(EndpointState[] hosts, SlowStart? slowStart, long now)
-    {
-        double total = 0;
-        foreach (var host in hosts)
-        {
-            total += EffectiveWeight(host, slowStart, now);
-        }
-
-        var target = _random.NextDouble() * total;
-        foreach (var host in hosts)
-        {
-            target -= EffectiveWeight(host, slowStart, now);
-            if (target < 0)
-            {
-                return host;
-            }
-        }
-
-        return hosts[^1];
-    }
+    private EndpointState PickWeighted(EndpointState[] hosts, SlowStart? slowStart, long now) =>
+        ProportionalPick.Pick(hosts, _random, new EffectiveWeight(slowStart, now, _activeRequestBias));
 
     /// <summary>Envoy's <c>weight / (active + 1) ^ bias</c>, the weight scaled by slow start first.</summary>
-    private double EffectiveWeight(EndpointState host, SlowStart? slowStart, long now)
+    private readonly struct EffectiveWeight(SlowStart? slowStart, long now, double activeRequestBias) : IHostWeight
     {
-        double weight = slowStart is null ? host.Weight : slowStart.Weight(host, now);
-        var active = host.ActiveRequests;
-        if (_activeRequestBias == 0 || active <= 0)
+        public double Of(EndpointState host)
         {
-            return weight;
-        }
+            double weight = slowStart is null ? host.Weight : slowStart.Weight(host, now);
+            var active = host.ActiveRequests;
+            if (activeRequestBias == 0 || active <= 0)
+            {
+                return weight;
+            }
 
-        return _activeRequestBias == 1.0 ? weight / (active + 1) : weight / Math.Pow(active + 1, _activeRequestBias);
+            return activeRequestBias == 1.0 ? weight / (active + 1) : weight / Math.Pow(active + 1, activeRequestBias);
+        }
     }
 }

@@ -33,7 +33,7 @@ internal sealed class RoundRobinLoadBalancer : ILoadBalancer
             var now = slowStart.Now();
             if (slowStart.AnyInWindow(hosts.Hosts, now))
             {
-                return PickScaled(hosts.Hosts, slowStart, now);
+                return ProportionalPick.Pick(hosts.Hosts, _random, new SlowStartWeight(slowStart, now));
             }
         }
 
@@ -47,24 +47,9 @@ internal sealed class RoundRobinLoadBalancer : ILoadBalancer
         return hosts.Hosts[schedule[(int)(index % (ulong)schedule.Length)]];
     }
 
-    private EndpointState PickScaled(EndpointState[] hosts, SlowStart slowStart, long now)
+    /// <summary>The configured weight, scaled while the host is in slow start.</summary>
+    private readonly struct SlowStartWeight(SlowStart slowStart, long now) : IHostWeight
     {
-        double total = 0;
-        foreach (var host in hosts)
-        {
-            total += slowStart.Weight(host, now);
-        }
-
-        var target = _random.NextDouble() * total;
-        foreach (var host in hosts)
-        {
-            target -= slowStart.Weight(host, now);
-            if (target < 0)
-            {
-                return host;
-            }
-        }
-
-        return hosts[^1];
+        public double Of(EndpointState host) => slowStart.Weight(host, now);
     }
 }
