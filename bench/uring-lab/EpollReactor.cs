@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Kubegate.Proxy.Reactors;
 
 namespace UringLab;
 
@@ -40,29 +41,29 @@ internal sealed unsafe class EpollReactor
 
     public void Run()
     {
-        _epollFd = Sys.EpollCreate();
+        _epollFd = Native.EpollCreate();
         _listenFd = Sys.Listen(_listenAddress, nonBlocking: true);
         if (_epollFd < 0 || _listenFd < 0)
         {
-            throw new InvalidOperationException($"epoll_create1/listen failed: {Sys.LastError} / {-_listenFd}");
+            throw new InvalidOperationException($"epoll_create1/listen failed: {Native.LastError} / {-_listenFd}");
         }
 
         // The listener stays level-triggered (kubegate's ListenerAcceptor): it accepts a bounded batch per event and
         // the rest come back on the next turn without a read-until-EAGAIN.
-        if (Sys.EpollAdd(_epollFd, _listenFd, Sys.EPOLLIN, ListenerSlot) != 0)
+        if (Native.EpollAdd(_epollFd, _listenFd, Native.EPOLLIN, ListenerSlot) != 0)
         {
-            throw new InvalidOperationException($"epoll_ctl(listener) failed: {Sys.LastError}");
+            throw new InvalidOperationException($"epoll_ctl(listener) failed: {Native.LastError}");
         }
 
-        var events = stackalloc byte[MaxEvents * Sys.EpollEventSize];
+        var events = stackalloc byte[MaxEvents * Native.EpollEventSize];
         while (true)
         {
-            var count = Sys.EpollWait(_epollFd, events, MaxEvents, _deferred.Count > 0 ? 0 : -1);
+            var count = Native.EpollWait(_epollFd, events, MaxEvents, _deferred.Count > 0 ? 0 : -1);
             if (count < 0)
             {
-                if (Sys.LastError != Sys.EINTR)
+                if (Native.LastError != Native.EINTR)
                 {
-                    throw new InvalidOperationException($"epoll_wait failed: {Sys.LastError}");
+                    throw new InvalidOperationException($"epoll_wait failed: {Native.LastError}");
                 }
 
                 continue;
@@ -70,7 +71,7 @@ internal sealed unsafe class EpollReactor
 
             for (var i = 0; i < count; i++)
             {
-                Dispatch(Sys.EpollData(events, i), Sys.EpollEvents(events, i));
+                Dispatch(Native.EpollData(events, i), Native.EpollEvents(events, i));
             }
 
             RunDeferred();
@@ -125,8 +126,8 @@ internal sealed unsafe class EpollReactor
             var clientFd = Sys.Accept(_listenFd);
             if (clientFd < 0)
             {
-                var errno = Sys.LastError;
-                if (errno == Sys.EINTR)
+                var errno = Native.LastError;
+                if (errno == Native.EINTR)
                 {
                     continue;
                 }
@@ -144,18 +145,18 @@ internal sealed unsafe class EpollReactor
         var upstreamFd = Sys.Socket(nonBlocking: true);
         if (upstreamFd < 0)
         {
-            _ = Sys.Close(clientFd);
+            _ = Native.Close(clientFd);
             return;
         }
 
         // kubegate sets TCP_NODELAY on both sockets: a relayed message must not wait for the previous one's ACK.
-        Sys.SetNoDelay(clientFd);
-        Sys.SetNoDelay(upstreamFd);
+        Native.SetNoDelay(clientFd);
+        Native.SetNoDelay(upstreamFd);
         var errno = Sys.Connect(upstreamFd, _upstreamAddress);
-        if (errno != 0 && errno != Sys.EINPROGRESS)
+        if (errno != 0 && errno != Native.EINPROGRESS)
         {
-            _ = Sys.Close(clientFd);
-            _ = Sys.Close(upstreamFd);
+            _ = Native.Close(clientFd);
+            _ = Native.Close(upstreamFd);
             return;
         }
 
@@ -164,8 +165,8 @@ internal sealed unsafe class EpollReactor
         connection.Reset(slot, clientFd, upstreamFd, connected: errno == 0);
         _slots[slot] = connection;
         var token = ((ulong)_generations[slot] << 32) | ((uint)slot << 1);
-        const uint interest = Sys.EPOLLIN | Sys.EPOLLOUT | Sys.EPOLLRDHUP | Sys.EPOLLET;
-        if (Sys.EpollAdd(_epollFd, clientFd, interest, token) != 0 || Sys.EpollAdd(_epollFd, upstreamFd, interest, token | 1) != 0)
+        const uint interest = Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP | Native.EPOLLET;
+        if (Native.EpollAdd(_epollFd, clientFd, interest, token) != 0 || Native.EpollAdd(_epollFd, upstreamFd, interest, token | 1) != 0)
         {
             connection.Close();
         }
@@ -244,7 +245,7 @@ internal sealed unsafe class EpollConnection(EpollReactor reactor)
 
     public void OnEvents(int side, uint events)
     {
-        if ((events & Sys.EPOLLERR) != 0)
+        if ((events & Native.EPOLLERR) != 0)
         {
             // A reset or a refused connect: nothing more can be relayed in either direction.
             Close();
@@ -252,17 +253,17 @@ internal sealed unsafe class EpollConnection(EpollReactor reactor)
         }
 
         var bits = 0;
-        if ((events & (Sys.EPOLLIN | Sys.EPOLLHUP | Sys.EPOLLRDHUP)) != 0)
+        if ((events & (Native.EPOLLIN | Native.EPOLLHUP | Native.EPOLLRDHUP)) != 0)
         {
             bits |= Readable;
         }
 
-        if ((events & Sys.EPOLLOUT) != 0)
+        if ((events & Native.EPOLLOUT) != 0)
         {
             bits |= Writable;
         }
 
-        if ((events & (Sys.EPOLLHUP | Sys.EPOLLRDHUP)) != 0)
+        if ((events & (Native.EPOLLHUP | Native.EPOLLRDHUP)) != 0)
         {
             bits |= PeerClosed;
         }
@@ -350,19 +351,19 @@ internal sealed unsafe class EpollConnection(EpollReactor reactor)
         nint received;
         do
         {
-            received = Sys.Recv(sourceFd, buffer, EpollReactor.Capacity);
+            received = Native.Receive(sourceFd, new Span<byte>(buffer, EpollReactor.Capacity));
         }
-        while (received < 0 && Sys.LastError == Sys.EINTR);
+        while (received < 0 && Native.LastError == Native.EINTR);
 
         if (received <= 0)
         {
-            var errno = received < 0 ? Sys.LastError : 0;
+            var errno = received < 0 ? Native.LastError : 0;
             _reactor.ReturnBuffer(buffer);
             if (received == 0)
             {
                 direction.SourceEnded = true;
             }
-            else if (errno == Sys.EAGAIN)
+            else if (errno == Native.EAGAIN)
             {
                 sourceReady &= ~Readable;
             }
@@ -393,16 +394,16 @@ internal sealed unsafe class EpollConnection(EpollReactor reactor)
     {
         while (direction.Count > 0)
         {
-            var sent = Sys.Send(destinationFd, direction.Pending + direction.Offset, direction.Count);
+            var sent = Native.Send(destinationFd, new ReadOnlySpan<byte>(direction.Pending + direction.Offset, direction.Count));
             if (sent < 0)
             {
-                var errno = Sys.LastError;
-                if (errno == Sys.EINTR)
+                var errno = Native.LastError;
+                if (errno == Native.EINTR)
                 {
                     continue;
                 }
 
-                if (errno == Sys.EAGAIN)
+                if (errno == Native.EAGAIN)
                 {
                     destinationReady &= ~Writable;
                     return false;
@@ -434,7 +435,7 @@ internal sealed unsafe class EpollConnection(EpollReactor reactor)
         }
         else
         {
-            _ = Sys.Shutdown(destinationFd, Sys.ShutWr);
+            _ = Native.Shutdown(destinationFd, Native.ShutWr);
         }
     }
 
@@ -446,8 +447,8 @@ internal sealed unsafe class EpollConnection(EpollReactor reactor)
         }
 
         // Closing removes both descriptors from epoll: no epoll_ctl(DEL).
-        _ = Sys.Close(Fd0);
-        _ = Sys.Close(_fd1);
+        _ = Native.Close(Fd0);
+        _ = Native.Close(_fd1);
         Fd0 = _fd1 = -1;
         if (_up.Pending != null)
         {

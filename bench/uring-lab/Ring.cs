@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Kubegate.Proxy.Reactors;
 
 namespace UringLab;
 
@@ -144,14 +145,14 @@ internal sealed unsafe partial class Ring
             var fd = (int)syscall(SysIoUringSetup, sqEntries, (long)&p, 0, 0, 0, 0);
             if (fd < 0)
             {
-                refusals.Add($"io_uring_setup(flags=0x{flags:x}) failed: errno {Sys.LastError}");
+                refusals.Add($"io_uring_setup(flags=0x{flags:x}) failed: errno {Native.LastError}");
                 continue;
             }
 
             if ((p.Features & FeatSingleMmap) == 0 || (p.Features & FeatNoDrop) == 0)
             {
                 // Both exist since 5.4/5.5; without them the mapping and overflow handling below would be wrong.
-                _ = Sys.Close(fd);
+                _ = Native.Close(fd);
                 throw new InvalidOperationException($"io_uring features 0x{p.Features:x} lack SINGLE_MMAP or NODROP");
             }
 
@@ -164,8 +165,8 @@ internal sealed unsafe partial class Ring
             var sqes = (Sqe*)mmap(null, p.SqEntries * (uint)sizeof(Sqe), ProtRead | ProtWrite, MapShared | MapPopulate, fd, OffSqes);
             if (rings == (byte*)-1 || sqes == (Sqe*)-1)
             {
-                var errno = Sys.LastError;
-                _ = Sys.Close(fd);
+                var errno = Native.LastError;
+                _ = Native.Close(fd);
                 throw new InvalidOperationException($"mmap of the io_uring rings failed: errno {errno}");
             }
 
@@ -185,7 +186,7 @@ internal sealed unsafe partial class Ring
         var ring = (byte*)mmap(null, size, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
         if (ring == (byte*)-1)
         {
-            throw new InvalidOperationException($"mmap of the buffer ring failed: errno {Sys.LastError}");
+            throw new InvalidOperationException($"mmap of the buffer ring failed: errno {Native.LastError}");
         }
 
         var reg = default(BufferRingRegistration);
@@ -195,7 +196,7 @@ internal sealed unsafe partial class Ring
         var result = Register(RegisterPbufRing, &reg, 1);
         if (result < 0)
         {
-            throw new InvalidOperationException($"io_uring_register(IORING_REGISTER_PBUF_RING) failed: errno {Sys.LastError}");
+            throw new InvalidOperationException($"io_uring_register(IORING_REGISTER_PBUF_RING) failed: errno {Native.LastError}");
         }
 
         return ring;
@@ -228,7 +229,7 @@ internal sealed unsafe partial class Ring
         Volatile.Write(ref *_sqTail, _sqTailLocal);
         var flags = _enterFlags | (waitFor > 0 ? EnterGetEvents : 0);
         var result = syscall(SysIoUringEnter, _enterFd, toSubmit, waitFor, flags, 0, 0);
-        return result < 0 ? -Sys.LastError : (int)result;
+        return result < 0 ? -Native.LastError : (int)result;
     }
 
     /// <summary>The completion queue as it is now: (head, tail). The caller walks it with <see cref="CqeAt"/> and then calls <see cref="Consumed"/>.</summary>
@@ -244,7 +245,7 @@ internal sealed unsafe partial class Ring
     private int Register(uint opcode, void* arg, uint count)
     {
         var result = syscall(SysIoUringRegister, _ringFd, opcode, (long)arg, count, 0, 0);
-        return result < 0 ? -Sys.LastError : (int)result;
+        return result < 0 ? -Native.LastError : (int)result;
     }
 
     // glibc's syscall(2) is an assembly shim that moves its integer arguments into the system-call registers and

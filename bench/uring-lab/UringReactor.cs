@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Kubegate.Proxy.Reactors;
 
 namespace UringLab;
 
@@ -111,7 +112,7 @@ internal sealed unsafe class UringReactor
             // The buffers given back during the last turn become visible to the kernel before it may need them.
             Volatile.Write(ref *(ushort*)((byte*)_bufferRing + 14), _bufferTail);
             var result = _ring.SubmitAndWait(1);
-            if (result < 0 && result != -Sys.EINTR && result != -Sys.EBUSY && result != -Sys.EAGAIN)
+            if (result < 0 && result != -Native.EINTR && result != -Sys.EBUSY && result != -Native.EAGAIN)
             {
                 throw new InvalidOperationException($"io_uring_enter failed: errno {-result}");
             }
@@ -202,12 +203,12 @@ internal sealed unsafe class UringReactor
         var upstreamFd = Sys.Socket(nonBlocking: false);
         if (upstreamFd < 0)
         {
-            _ = Sys.Close(clientFd);
+            _ = Native.Close(clientFd);
             return;
         }
 
-        Sys.SetNoDelay(clientFd);
-        Sys.SetNoDelay(upstreamFd);
+        Native.SetNoDelay(clientFd);
+        Native.SetNoDelay(upstreamFd);
         var slot = AllocateSlot();
         var connection = _slots[slot] ??= new UringConnection();
         connection.Reset(slot, ++_serial, clientFd, upstreamFd);
@@ -314,7 +315,7 @@ internal sealed unsafe class UringReactor
                 EndDirection(connection, direction);
             }
         }
-        else if (res == -Sys.ENOBUFS)
+        else if (res == -Native.ENOBUFS)
         {
             // The reactor's buffer ring ran dry: the receive ended, and is asked again once buffers came back.
             _rearm.Add(RearmKey(connection, direction));
@@ -400,7 +401,7 @@ internal sealed unsafe class UringReactor
             var sqe = _ring.NextSqe();
             sqe->Opcode = Ring.OpShutdown;
             sqe->Fd = connection.Fd(1 - direction);
-            sqe->Len = Sys.ShutWr;
+            sqe->Len = Native.ShutWr;
             sqe->UserData = UserData(connection.Slot, KindShutdown, direction);
             connection.InFlight++;
         }
@@ -409,7 +410,7 @@ internal sealed unsafe class UringReactor
             // A plain system call on purpose: the kernel marks IORING_OP_SHUTDOWN "always async" (its prep sets
             // REQ_F_FORCE_ASYNC), so through the ring every half-close is handed to an io-wq worker thread, a thread
             // hop and a wake-up that cost far more than the one system call saved.
-            _ = Sys.Shutdown(connection.Fd(1 - direction), Sys.ShutWr);
+            _ = Native.Shutdown(connection.Fd(1 - direction), Native.ShutWr);
         }
     }
 

@@ -47,7 +47,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # The macro benchmark's process helpers: every child in its own session, stopped by its PID (and its nginx workers
 # by theirs), and killed by the kernel should this script die without running its cleanup.
 sys.path.insert(0, str(ROOT / "bench"))
-from bench import log, spawn, stop, stop_all  # noqa: E402
+from bench import _children, log, spawn, stop, stop_all  # noqa: E402  (_children: what stop_all stops)
 
 
 def wait_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
