@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Kubegate.Clusters;
+using Kubegate.Stats;
 
 namespace Kubegate.Proxy;
 
@@ -82,8 +83,8 @@ internal sealed class GentleCloser
         {
             var window = _windows.GetValue(cluster, static _ => new CloseWindow());
             var limit = cluster.Config.Kubegate.GentleClosesPerSecond;
-            total += CloseSome(cluster, window, work.Disabled, GentleClose.EndpointDisabled, limit, now, quietMilliseconds);
-            total += CloseSome(cluster, window, work.PastMaxAge, GentleClose.MaxConnectionAge, limit, now, quietMilliseconds);
+            total += CloseSome(window, work.Disabled, GentleClose.EndpointDisabled, cluster.Stats.DisabledCxClosed, limit, now, quietMilliseconds);
+            total += CloseSome(window, work.PastMaxAge, GentleClose.MaxConnectionAge, cluster.Stats.MaxAgeCxClosed, limit, now, quietMilliseconds);
             if (cluster.Config.Kubegate.Rebalance is { } rebalance && work.ByHost.Count > 0)
             {
                 total += Rebalance(cluster, rebalance.TolerancePercent, window, work.ByHost, limit, now, quietMilliseconds);
@@ -172,29 +173,17 @@ internal sealed class GentleCloser
                 continue;
             }
 
-            var wanted = over;
-            Shuffle(candidates);
-            foreach (var connection in candidates)
-            {
-                if (wanted == 0 || !window.TryTake(now, limit, _ticksPerSecond))
-                {
-                    break;
-                }
-
-                if (connection.TryCloseGently(now, quiet, GentleClose.Rebalance))
-                {
-                    window.Commit(now);
-                    cluster.Stats.RebalanceCxClosed.Increment();
-                    wanted--;
-                    closed++;
-                }
-            }
+            closed += CloseSome(window, candidates, GentleClose.Rebalance, cluster.Stats.RebalanceCxClosed, limit, now, quiet, over);
         }
 
         return closed;
     }
 
-    private int CloseSome(ClusterState cluster, CloseWindow window, List<ProxyConnection> candidates, GentleClose kind, int limit, long now, long quiet)
+    /// <summary>
+    /// Closes up to <paramref name="most"/> of <paramref name="candidates"/>, in random order, those quiet enough, as
+    /// long as the cluster's window allows; counts each in <paramref name="closedStat"/>.
+    /// </summary>
+    private int CloseSome(CloseWindow window, List<ProxyConnection> candidates, GentleClose kind, Counter closedStat, int limit, long now, long quiet, int most = int.MaxValue)
     {
         if (candidates.Count == 0)
         {
@@ -205,7 +194,7 @@ internal sealed class GentleCloser
         var closed = 0;
         foreach (var connection in candidates)
         {
-            if (!window.TryTake(now, limit, _ticksPerSecond))
+            if (closed == most || !window.TryTake(now, limit, _ticksPerSecond))
             {
                 break;
             }
@@ -213,7 +202,7 @@ internal sealed class GentleCloser
             if (connection.TryCloseGently(now, quiet, kind))
             {
                 window.Commit(now);
-                (kind == GentleClose.EndpointDisabled ? cluster.Stats.DisabledCxClosed : cluster.Stats.MaxAgeCxClosed).Increment();
+                closedStat.Increment();
                 closed++;
             }
         }
