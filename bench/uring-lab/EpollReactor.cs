@@ -9,7 +9,7 @@ namespace UringLab;
 /// registered once (input, output and peer-close together) and never modified, so the hot path is epoll_wait, recv,
 /// send and nothing else. No timers, no drain, no splice: those are not what the comparison is about.
 /// </summary>
-internal sealed unsafe class EpollReactor
+internal sealed unsafe class EpollReactor : IRelayHost
 {
     private const int BufferSize = 64 * 1024;
     private const int MaxEvents = 256;
@@ -196,29 +196,50 @@ internal sealed unsafe class EpollReactor
         _free[_freeCount++] = slot;
     }
 
-    internal void Defer(EpollConnection connection) => _deferred.Add(connection);
+    public void Defer(EpollConnection connection) => _deferred.Add(connection);
 
     /// <summary>A 64 KiB buffer for one read (kubegate's BufferSize); native memory, so nothing is pinned or collected.</summary>
-    internal byte* RentBuffer() => _buffers.TryPop(out var buffer) ? (byte*)buffer : (byte*)NativeMemory.Alloc(BufferSize);
+    public byte* RentBuffer() => _buffers.TryPop(out var buffer) ? (byte*)buffer : (byte*)NativeMemory.Alloc(BufferSize);
 
-    internal void ReturnBuffer(byte* buffer) => _buffers.Push((nint)buffer);
+    public void ReturnBuffer(byte* buffer) => _buffers.Push((nint)buffer);
+
+    /// <summary>Closing removes both descriptors from epoll: no epoll_ctl(DEL).</summary>
+    public void Release(int slot, int fd0, int fd1)
+    {
+        _ = Native.Close(fd0);
+        _ = Native.Close(fd1);
+        FreeSlot(slot);
+    }
 
     internal static int Capacity => BufferSize;
 
     internal static int ReadBudget => ReadsPerTurn;
 }
 
+/// <summary>What a readiness-driven connection needs from its reactor (the epoll and the poll back ends).</summary>
+internal unsafe interface IRelayHost
+{
+    void Defer(EpollConnection connection);
+
+    byte* RentBuffer();
+
+    void ReturnBuffer(byte* buffer);
+
+    /// <summary>Closes both descriptors and frees the slot (the back end decides how the close reaches the kernel).</summary>
+    void Release(int slot, int fd0, int fd1);
+}
+
 /// <summary>
-/// One proxied connection of the epoll back end. Side 0 is the client, side 1 the upstream; direction 0 copies client
+/// One proxied connection of the epoll and poll back ends. Side 0 is the client, side 1 the upstream; direction 0 copies client
 /// to upstream, direction 1 upstream to client. Readiness is remembered per side because epoll reports edges only.
 /// </summary>
-internal sealed unsafe class EpollConnection(EpollReactor reactor)
+internal sealed unsafe class EpollConnection(IRelayHost reactor)
 {
     private const int Readable = 1;
     private const int Writable = 2;
     private const int PeerClosed = 4;
 
-    private readonly EpollReactor _reactor = reactor;
+    private readonly IRelayHost _reactor = reactor;
     private int _slot;
     private int _fd1;
     private bool _connected;
@@ -228,6 +249,8 @@ internal sealed unsafe class EpollConnection(EpollReactor reactor)
     private Direction _down;
 
     public int Fd0 { get; private set; } = -1;
+
+    public int Fd1 => _fd1;
 
     public bool Deferred { get; set; }
 
@@ -446,9 +469,8 @@ internal sealed unsafe class EpollConnection(EpollReactor reactor)
             return;
         }
 
-        // Closing removes both descriptors from epoll: no epoll_ctl(DEL).
-        _ = Native.Close(Fd0);
-        _ = Native.Close(_fd1);
+        var fd0 = Fd0;
+        var fd1 = _fd1;
         Fd0 = _fd1 = -1;
         if (_up.Pending != null)
         {
@@ -462,7 +484,7 @@ internal sealed unsafe class EpollConnection(EpollReactor reactor)
 
         _up = default;
         _down = default;
-        _reactor.FreeSlot(_slot);
+        _reactor.Release(_slot, fd0, fd1);
     }
 
     private struct Direction

@@ -7,7 +7,7 @@ namespace UringLab;
 /// A TCP relay with two interchangeable kernel interfaces, to measure whether io_uring pays against edge-triggered
 /// epoll for kubegate's data path:
 ///
-///   uring-lab --listen 127.0.0.1:PORT --upstream 127.0.0.1:PORT --threads 2 --mode epoll|uring
+///   uring-lab --listen 127.0.0.1:PORT --upstream 127.0.0.1:PORT --threads 2 --mode epoll|uring|poll
 ///             [--buffers 256] [--buffer-size 65536] [--setup defer|defer-only|coop|plain] [--ring-shutdown no|yes]
 ///
 /// --ring-shutdown yes sends half-closes through IORING_OP_SHUTDOWN instead of shutdown(2) (see EndDirection).
@@ -39,7 +39,7 @@ internal static unsafe class Program
             }
         }
 
-        if (listen is null || upstream is null || threads < 1 || (mode != "epoll" && mode != "uring")
+        if (listen is null || upstream is null || threads < 1 || (mode != "epoll" && mode != "uring" && mode != "poll")
             || buffers == 0 || (buffers & (buffers - 1)) != 0 || buffers > 32768 || bufferSize < 4096)
         {
             return Usage("bad or missing flags");
@@ -86,6 +86,10 @@ internal static unsafe class Program
                     {
                         new EpollReactor(listenAddress, upstreamAddress).Run();
                     }
+                    else if (mode == "poll")
+                    {
+                        new PollReactor(id, listenAddress, upstreamAddress, flagSets).Run(Console.Error.WriteLine);
+                    }
                     else
                     {
                         new UringReactor(id, listenAddress, upstreamAddress, flagSets, buffers, bufferSize, ringShutdown).Run(Console.Error.WriteLine);
@@ -124,7 +128,7 @@ internal static unsafe class Program
 
     private static int Usage(string why)
     {
-        Console.Error.WriteLine($"uring-lab: {why}\nusage: uring-lab --listen IP:PORT --upstream IP:PORT [--threads N] [--mode epoll|uring] " +
+        Console.Error.WriteLine($"uring-lab: {why}\nusage: uring-lab --listen IP:PORT --upstream IP:PORT [--threads N] [--mode epoll|uring|poll] " +
                                 "[--buffers POW2] [--buffer-size BYTES] [--setup defer|defer-only|coop|plain] [--ring-shutdown yes|no]");
         return 2;
     }

@@ -25,6 +25,7 @@ internal sealed unsafe partial class Ring
     public const uint SetupDeferTaskrun = 1u << 13;
 
     // Opcodes (enum io_uring_op): their position in the enum is the ABI.
+    public const byte OpPollAdd = 6;
     public const byte OpAccept = 13;
     public const byte OpAsyncCancel = 14;
     public const byte OpConnect = 16;
@@ -40,6 +41,9 @@ internal sealed unsafe partial class Ring
     // sqe->ioprio doubles as the per-op flag word for accept and recv/send.
     public const ushort AcceptMultishot = 1 << 0;
     public const ushort RecvMultishot = 1 << 1;
+
+    // sqe->len of IORING_OP_POLL_ADD: stay armed after each completion (edge-triggered unless IORING_POLL_ADD_LEVEL).
+    public const uint PollAddMulti = 1u << 0;
 
     // sqe->cancel_flags.
     public const uint CancelAll = 1u << 0;
@@ -223,11 +227,12 @@ internal sealed unsafe partial class Ring
     /// Publishes every entry filled since the last call and, with <paramref name="waitFor"/> &gt; 0, waits in the same
     /// system call for that many completions: the one io_uring_enter of a loop turn. Returns the raw result (-errno).
     /// </summary>
-    public int SubmitAndWait(uint waitFor)
+    public int SubmitAndWait(uint waitFor, bool getEvents = false)
     {
         var toSubmit = _sqTailLocal - Volatile.Read(ref *_sqHead);
         Volatile.Write(ref *_sqTail, _sqTailLocal);
-        var flags = _enterFlags | (waitFor > 0 ? EnterGetEvents : 0);
+        // GETEVENTS with waitFor 0: with DEFER_TASKRUN, completion work only runs inside an enter that asks for events.
+        var flags = _enterFlags | (waitFor > 0 || getEvents ? EnterGetEvents : 0);
         var result = syscall(SysIoUringEnter, _enterFd, toSubmit, waitFor, flags, 0, 0);
         return result < 0 ? -Native.LastError : (int)result;
     }

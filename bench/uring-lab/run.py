@@ -37,8 +37,8 @@ from pathlib import Path
 
 HOST = "127.0.0.1"
 BACKEND_PORT = 19771
-PORTS = {"epoll": 19772, "uring": 19773, "kubegate": 19774}
-ORDER = ["epoll", "uring", "kubegate"]
+PORTS = {"epoll": 19772, "uring": 19773, "kubegate": 19774, "poll": 19775, "kubegate-epoll": 19776}
+ORDER = ["epoll", "uring", "poll", "kubegate", "kubegate-epoll"]
 BODY_BYTES = 1627
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -156,13 +156,19 @@ http {{
 
 
 def kubegate_conf(tmp: Path) -> Path:
-    """The shape of bench/bench.py's kubegate_conf: an Envoy v3 bootstrap, one tcp_proxy listener, one STATIC cluster."""
-    conf = tmp / "kubegate.yaml"
+    """The shape of bench/bench.py's kubegate_conf: an Envoy v3 bootstrap, one tcp_proxy listener, one STATIC cluster.
+    A second file, the same but for the listener's port, serves kubegate-epoll."""
+    for name in ("kubegate", "kubegate-epoll"):
+        write_kubegate_conf(tmp / f"{name}.yaml", PORTS[name])
+    return tmp / "kubegate.yaml"
+
+
+def write_kubegate_conf(conf: Path, port: int) -> None:
     conf.write_text(f"""node: {{id: bench, cluster: bench}}
 static_resources:
   listeners:
   - name: https
-    address: {{socket_address: {{address: {HOST}, port_value: {PORTS['kubegate']}}}}}
+    address: {{socket_address: {{address: {HOST}, port_value: {port}}}}}
     filter_chains:
     - filters:
       - name: envoy.filters.network.tcp_proxy
@@ -188,6 +194,10 @@ static_resources:
 def command(name: str, lab: Path, kubegate: Path, kconf: Path) -> list[str]:
     if name == "kubegate":
         return [str(kubegate), "-c", str(kconf), "--log-level", "warning", "--drain-time-s", "0", "--concurrency", "2"]
+    if name == "kubegate-epoll":
+        # The same binary on its epoll fallback, with the same configuration but for the listener's port.
+        return [str(kubegate), "-c", str(kconf).replace("kubegate.yaml", "kubegate-epoll.yaml"), "--log-level", "warning",
+                "--drain-time-s", "0", "--concurrency", "2", "--event-interface", "epoll"]
     return [str(lab), "--listen", f"{HOST}:{PORTS[name]}", "--upstream", f"{HOST}:{BACKEND_PORT}",
             "--threads", "2", "--mode", name]
 
@@ -334,6 +344,7 @@ def main() -> int:
     parser.add_argument("--no-strace", action="store_true")
     parser.add_argument("--no-idle", action="store_true")
     parser.add_argument("--idle-connections", type=int, default=2000)
+    parser.add_argument("--only", default="", help="comma-separated contestants (epoll,uring,poll,kubegate); default all")
     args = parser.parse_args()
     for tool in ("wrk", "nginx") + (() if args.no_strace else ("strace",)):
         if not shutil.which(tool):
@@ -350,7 +361,8 @@ def main() -> int:
         subprocess.run(["dotnet", "publish", str(HERE / "UringLab.csproj"), "-c", "Release", "-r", "linux-x64",
                         "-p:PublishAot=true", "-o", str(HERE / "out")], check=True, stdout=subprocess.DEVNULL,
                        timeout=600)
-    contestants = ["epoll", "uring"] + (["kubegate"] if kubegate.exists() else [])
+    contestants = [c for c in args.only.split(",")] if args.only else ["epoll", "uring", "poll"]
+    contestants += ["kubegate"] if kubegate.exists() and "kubegate" not in contestants and not args.only else []
     notes = [f"kernel {os.uname().release}, {os.cpu_count()} CPUs"]
     if not kubegate.exists():
         notes.append(f"kubegate reference skipped: {kubegate} not found")
@@ -385,7 +397,7 @@ def main() -> int:
                 for name in contestants:
                     log(f"idle connections: {name}")
                     idle[name] = idle_memory(name, command(name, lab, kubegate, kconf), tmp, args.idle_connections)
-            for name in ("uring",):
+            for name in [c for c in ("uring", "poll") if c in contestants]:
                 text = (tmp / f"{name}.log").read_text(errors="replace").strip().splitlines()
                 notes += [f"{name} log: {line}" for line in text[:3]]
         finally:

@@ -8,6 +8,7 @@ using Kubegate.Configuration.Watching;
 using Kubegate.Hosting.Systemd;
 using Kubegate.Infrastructure;
 using Kubegate.Proxy;
+using Kubegate.Proxy.Reactors;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
@@ -91,6 +92,15 @@ internal static partial class KubegateCommandLine
             }
         });
 
+        var eventInterface = new Option<string>("--event-interface")
+        {
+            Description = "How the reactors learn that sockets are ready (kubegate only). auto: io_uring when the kernel "
+                + "allows it (Linux 5.13 or later, not turned off by kernel.io_uring_disabled or a seccomp filter), else "
+                + "epoll. epoll: always epoll. The relay is the same either way; io_uring saves system calls per connection.",
+            DefaultValueFactory = _ => "auto",
+        };
+        eventInterface.AcceptOnlyFromAmong("auto", "epoll");
+
         var root = new RootCommand("kubegate: a gateway for Kubernetes API servers, configured with Envoy v3 files "
             + "(bootstrap + file-based LDS/CDS/EDS). TLS passes through untouched.")
         {
@@ -101,6 +111,7 @@ internal static partial class KubegateCommandLine
             drainTime,
             drainStrategy,
             concurrency,
+            eventInterface,
         };
 
         root.SetAction(parse =>
@@ -137,6 +148,7 @@ internal static partial class KubegateCommandLine
                 DrainTime = TimeSpan.FromSeconds(parse.GetValue(drainTime)),
                 DrainStrategy = parse.GetValue(drainStrategy) == "immediate" ? DrainStrategy.Immediate : DrainStrategy.Gradual,
                 Concurrency = parse.GetValue(concurrency),
+                EventInterface = parse.GetValue(eventInterface) == "epoll" ? EventInterface.Epoll : EventInterface.Auto,
             };
             // The option only accepts names TryParse knows (AcceptOnlyFromAmong above).
             LoggingLevelSwitch.TryParse(parse.GetValue(logLevel)!, out var level);

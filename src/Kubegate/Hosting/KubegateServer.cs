@@ -47,7 +47,7 @@ internal sealed partial class KubegateServer : IAdminHost, IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("kubegate");
         Stats = stats ?? new StatsStore();
-        Connections = new ConnectionManager(_options.TimeProvider, Stats, _options.Concurrency, loggerFactory.CreateLogger("kubegate.proxy"), _options.PipePool);
+        Connections = new ConnectionManager(_options.TimeProvider, Stats, _options.Concurrency, loggerFactory.CreateLogger("kubegate.proxy"), _options.PipePool, _options.EventInterface);
         LogFiles = new LogFileSet(Stats, loggerFactory.CreateLogger("kubegate.access_log"), _options.TimeProvider);
         _health = new HealthServices(Stats, _options.TimeProvider, loggerFactory, connections: Connections, logFiles: LogFiles);
 

@@ -21,6 +21,9 @@ internal sealed record KubegateServerOptions
     /// <summary>How many reactors (event-loop threads) accept and relay connections; default <see cref="DefaultConcurrency"/>.</summary>
     public int Concurrency { get; init; } = DefaultConcurrency;
 
+    /// <summary>How the reactors learn about ready sockets: io_uring when the kernel allows it (default), or epoll.</summary>
+    public Proxy.Reactors.EventInterface EventInterface { get; init; } = Proxy.Reactors.EventInterface.Auto;
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>

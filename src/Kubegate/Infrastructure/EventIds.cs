@@ -69,6 +69,9 @@ internal static class EventIds
     public const int ReactorWaitFailed = 420;
     public const int ReactorHandlerFailed = 421;
     public const int ReactorLoopFailed = 422;
+    public const int ReactorStartFailed = 423;
+    public const int ReactorsStarted = 424;
+    public const int ReactorIoUringRefused = 425;
 
     // 500–549: active health checks; 550–579: outlier detection; 580–599: host set and availability.
     public const int HealthCheckHostUnhealthy = 500;

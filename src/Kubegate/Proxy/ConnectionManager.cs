@@ -52,7 +52,8 @@ internal sealed class ConnectionManager : IDisposable, IHostConnectionCloser
     /// <param name="concurrency">Reactors to run (0: none, for tests of the heartbeat alone).</param>
     /// <param name="logger">Where the reactors log; null means nowhere.</param>
     /// <param name="pipes">The splice pipes, whose descriptors count against the reserve; null means <see cref="PipePool.Shared"/>.</param>
-    public ConnectionManager(TimeProvider time, StatsStore stats, int concurrency = 0, ILogger? logger = null, PipePool? pipes = null)
+    /// <param name="eventInterface">How the reactors learn about ready sockets: io_uring when allowed, or epoll.</param>
+    public ConnectionManager(TimeProvider time, StatsStore stats, int concurrency = 0, ILogger? logger = null, PipePool? pipes = null, EventInterface eventInterface = EventInterface.Auto)
     {
         _time = time;
         _ticksPerMillisecond = Math.Max(1, time.TimestampFrequency / 1000);
@@ -62,7 +63,7 @@ internal sealed class ConnectionManager : IDisposable, IHostConnectionCloser
         {
             // Two descriptors per connection (while connecting it may hold one), two per pipe, pooled or rented.
             var budget = new DescriptorBudget(() => (2 * _totalConnections.Value) + (2 * pipes.Open));
-            Reactors = new ReactorGroup(concurrency, NowMilliseconds, logger ?? NullLogger.Instance, stats, budget);
+            Reactors = new ReactorGroup(concurrency, NowMilliseconds, logger ?? NullLogger.Instance, stats, budget, eventInterface);
         }
 
         _drainClosedQuiet = stats.Counter("server.drain_closed_quiet");

@@ -132,7 +132,7 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         MaxConnectionAge,
     }
 
-    /// <summary>Which sockets are readable or writable as far as the connection knows (edge-triggered epoll).</summary>
+    /// <summary>Which sockets are readable or writable as far as the connection knows (edge-triggered readiness).</summary>
     [Flags]
     private enum Readiness : byte
     {
@@ -218,7 +218,7 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         _downstreamToken = _reactor.Register(this, _downstreamFd, DownstreamSide, SocketEvents, out var errno);
         if (_downstreamToken == 0)
         {
-            Log.ConnectionFailed(_context.Logger, Id, $"epoll_ctl: errno {errno}");
+            Log.ConnectionFailed(_context.Logger, Id, $"{_reactor.EventInterfaceName} registration: errno {errno}");
             Close();
             return;
         }
@@ -1283,8 +1283,7 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         }
 
         _reactor.Timers.Cancel(this);
-        _reactor.Unregister(_downstreamToken);
-        _ = Native.Close(_downstreamFd);
+        _reactor.Close(_downstreamToken, _downstreamFd);
         if (_upstreamFd >= 0 && !hadUpstream)
         {
             // Closed while connecting (shutdown, drain): the attempt's gauges go back as a failed connect's do, but
@@ -1352,9 +1351,8 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
             return;
         }
 
-        _reactor.Unregister(_upstreamToken);
+        _reactor.Close(_upstreamToken, _upstreamFd);
         _upstreamToken = 0;
-        _ = Native.Close(_upstreamFd);
         _upstreamFd = -1;
         _ready &= ~(Readiness.UpstreamReadable | Readiness.UpstreamWritable | Readiness.UpstreamPeerClosed);
     }

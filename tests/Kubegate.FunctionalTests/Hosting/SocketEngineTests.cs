@@ -95,4 +95,50 @@ public class SocketEngineTests : IDisposable
         await process.WaitForExitAsync();
         Assert.Equal(0, process.ExitCode);
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("epoll")]
+    public async Task Serve_EventInterface_AnIoUringRingPerReactorUnlessEpollAsked(string? eventInterface)
+    {
+        await using var echo = new TcpEchoServer();
+        var port = FreePort.Next();
+        ServeConfig.Write(_dir, port, echo.EndPoint);
+        using var notify = NotifySocket.InDirectory(_dir);
+        var environment = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Address };
+        string[] args = eventInterface is null
+            ? ["-c", "envoy.yaml", "--drain-time-s", "1", "--concurrency", "2"]
+            : ["-c", "envoy.yaml", "--drain-time-s", "1", "--concurrency", "2", "--event-interface", eventInterface];
+
+        await using var process = KubegateProcess.Start(_dir, environment, args);
+        await notify.NextAsync(0, "READY=1");
+        using (var client = await SocketTestExtensions.ConnectTcpAsync(new IPEndPoint(IPAddress.Loopback, port)))
+        {
+            await client.SendAllAsync("ping"u8.ToArray());
+            Assert.Equal("ping"u8.ToArray(), await client.ReceiveExactlyAsync(4));
+        }
+
+        // A ring is a descriptor of its own ("anon_inode:[io_uring]"): one per reactor when io_uring is in use.
+        using var probe = Kubegate.Proxy.Reactors.UringPort.TryCreate(out _);
+        var expected = eventInterface is null && probe is not null ? 2 : 0;
+        var rings = Directory.GetFiles($"/proc/{process.Id}/fd").Count(fd => LinkTarget(fd) == "anon_inode:[io_uring]");
+        Assert.Equal(expected, rings);
+
+        process.Terminate();
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+    }
+
+    /// <summary>What a /proc/PID/fd entry points at; null when the descriptor was closed meanwhile.</summary>
+    private static string? LinkTarget(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 }

@@ -1,6 +1,6 @@
 namespace Kubegate.Proxy.Reactors;
 
-/// <summary>Something registered with a reactor's epoll: told which of its descriptors became ready, on the reactor's thread.</summary>
+/// <summary>Something registered with a reactor (its io_uring or epoll): told which of its descriptors became ready, on the reactor's thread.</summary>
 internal interface IReactorHandler
 {
     /// <summary>

@@ -14,7 +14,7 @@ namespace Kubegate.Proxy.Reactors;
 /// are reset (the listener closes all its sockets together, only when it is removed), and another process of the
 /// same user could bind into the group.
 /// When descriptors run out (EMFILE/ENFILE), or the data path would eat into <see cref="DescriptorBudget.Reserve"/>,
-/// the acceptor leaves epoll for <see cref="BackoffMilliseconds"/>: pending connections stay in the backlog
+/// the acceptor stops watching its socket for <see cref="BackoffMilliseconds"/>: pending connections stay in the backlog
 /// instead of waking the reactor again and again, and established connections go on unharmed.
 /// </remarks>
 internal sealed class ListenerAcceptor : ReactorTimer, IReactorHandler, IReactorWork
@@ -136,7 +136,7 @@ internal sealed class ListenerAcceptor : ReactorTimer, IReactorHandler, IReactor
     }
 
     /// <summary>
-    /// Leaves epoll for <see cref="BackoffMilliseconds"/>: the pending connections wait in the backlog instead of
+    /// Stops watching the socket for <see cref="BackoffMilliseconds"/>: the pending connections wait in the backlog instead of
     /// waking the reactor again and again. Told to the handler once per stretch of back-offs, not every 100 ms.
     /// </summary>
     private void BackOff(int errno, DescriptorBudget? reserveReached)

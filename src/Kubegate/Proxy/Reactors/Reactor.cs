@@ -5,20 +5,19 @@ using Microsoft.Extensions.Logging;
 namespace Kubegate.Proxy.Reactors;
 
 /// <summary>
-/// One event-loop thread with its own epoll instance: it accepts on every listener, and both sockets of each
+/// One event-loop thread with its own readiness source (io_uring or epoll, <see cref="IEventPort"/>): it accepts on every listener, and both sockets of each
 /// connection it accepted, with the connection's timers, stay on it for the connection's whole life. An exchange
 /// therefore wakes one thread (.NET's socket engine spread the two sockets over two epoll threads and woke both).
 /// </summary>
 /// <remarks>
 /// Descriptors are registered edge-triggered for input and output at once and never modified, so the hot path makes
-/// no epoll_ctl call; handlers remember readiness and read until the kernel says EAGAIN (or a short read says the
+/// no registration call; handlers remember readiness and read until the kernel says EAGAIN (or a short read says the
 /// socket is drained). Other threads reach a reactor only through <see cref="Post"/>: a lock-free queue and an
 /// eventfd wake-up, written to once until the reactor has looked at the queue. Everything else here is owned by
 /// the reactor thread and takes no lock.
 /// </remarks>
-internal sealed partial class Reactor : IDisposable
+internal sealed partial class Reactor : IDisposable, IEventSink
 {
-    private const int MaxEvents = 256;
     private const int WakeSlot = 0;
 
     private readonly ConcurrentQueue<IReactorWork> _posted = new();
@@ -27,10 +26,10 @@ internal sealed partial class Reactor : IDisposable
     private readonly ILogger _logger;
     private readonly Counter _errors;
     private readonly Thread _thread;
-    private readonly int _epollFd;
+    private IEventPort _port;
     private readonly int _wakeFd;
 
-    // Registrations: the epoll data of a descriptor is (generation << 32) | (slot << 1) | side; a slot freed and
+    // Registrations: the port's token of a descriptor is (generation << 32) | (slot << 1) | side; a slot freed and
     // reused within one batch of events gets a new generation, so stale events of a closed descriptor are dropped.
     private IReactorHandler?[] _handlers = new IReactorHandler?[256];
     private uint[] _generations = new uint[256];
@@ -44,24 +43,22 @@ internal sealed partial class Reactor : IDisposable
     private int _pingQueued;
     private readonly PingWork _ping;
 
-    public Reactor(int id, Func<long> clock, ILogger logger, Counter errors)
+    /// <param name="eventInterface">io_uring when allowed (<see cref="EventInterface.Auto"/>), or epoll.</param>
+    public Reactor(int id, Func<long> clock, ILogger logger, Counter errors, EventInterface eventInterface = EventInterface.Auto)
     {
         Id = id;
         _clock = clock;
         _logger = logger;
         _errors = errors;
         _ping = new PingWork(this);
-        _epollFd = Native.EpollCreate();
-        if (_epollFd < 0)
-        {
-            throw new InvalidOperationException($"epoll_create1 failed: errno {Native.LastError}");
-        }
-
+        string? refusal = null;
+        _port = (eventInterface == EventInterface.Auto ? UringPort.TryCreate(out refusal) : null) ?? (IEventPort)EpollPort.Create();
+        IoUringRefusal = refusal;
         _wakeFd = Native.EventFdCreate();
-        if (_wakeFd < 0 || Native.EpollAdd(_epollFd, _wakeFd, Native.EPOLLIN, WakeSlot) != 0)
+        if (_wakeFd < 0)
         {
             var errno = Native.LastError;
-            _ = Native.Close(_epollFd);
+            _port.Dispose();
             throw new InvalidOperationException($"eventfd failed: errno {errno}");
         }
 
@@ -71,6 +68,12 @@ internal sealed partial class Reactor : IDisposable
     }
 
     public int Id { get; }
+
+    /// <summary>The readiness source in use: "io_uring" or "epoll".</summary>
+    public string EventInterfaceName => _port.Name;
+
+    /// <summary>Why io_uring was not used although allowed (the kernel's answer); null when it is used or was not asked for.</summary>
+    public string? IoUringRefusal { get; }
 
     /// <summary>The reactor clock (ms), read once per loop turn: what connections stamp activity and deadlines with.</summary>
     public long Now { get; private set; }
@@ -146,7 +149,7 @@ internal sealed partial class Reactor : IDisposable
 
         _handlers[slot] = handler;
         var token = ((ulong)_generations[slot] << 32) | ((uint)slot << 1) | (uint)side;
-        errno = Native.EpollAdd(_epollFd, fd, events, token);
+        errno = _port.Add(fd, events, token);
         if (errno != 0)
         {
             FreeSlot(slot);
@@ -156,22 +159,32 @@ internal sealed partial class Reactor : IDisposable
         return token;
     }
 
-    /// <summary>
-    /// Forgets a registration. With <paramref name="fd"/> ≥ 0 the descriptor is also removed from epoll (needed when
-    /// it stays open, as a listening socket does); a descriptor about to be closed leaves epoll by itself.
-    /// </summary>
-    public void Unregister(ulong token, int fd = -1)
+    /// <summary>Forgets the registration of <paramref name="fd"/>, a descriptor that stays open (a listening socket). Reactor thread only.</summary>
+    public void Unregister(ulong token, int fd)
     {
         if (token == 0)
         {
             return;
         }
 
-        if (fd >= 0)
+        _port.Remove(fd, token);
+        FreeSlot((int)((uint)token >> 1));
+    }
+
+    /// <summary>
+    /// Forgets the registration <paramref name="token"/> (0: none) and closes <paramref name="fd"/>. With io_uring the
+    /// close reaches the kernel with this turn's wait, so a peer sees the FIN (or the RST of SO_LINGER 0) at the end
+    /// of the turn. Reactor thread only.
+    /// </summary>
+    public void Close(ulong token, int fd)
+    {
+        if (token == 0)
         {
-            _ = Native.EpollDelete(_epollFd, fd);
+            _ = Native.Close(fd);
+            return;
         }
 
+        _port.Close(fd, token);
         FreeSlot((int)((uint)token >> 1));
     }
 
@@ -192,7 +205,7 @@ internal sealed partial class Reactor : IDisposable
         if (!_thread.IsAlive)
         {
             _ = Native.Close(_wakeFd);
-            _ = Native.Close(_epollFd);
+            _port.Dispose();
         }
     }
 
@@ -203,32 +216,41 @@ internal sealed partial class Reactor : IDisposable
         _free[_freeCount++] = slot;
     }
 
-    private unsafe void Run()
+    private void Run()
     {
-        var events = stackalloc byte[MaxEvents * Native.EpollEventSize];
+        // On this thread: an io_uring ring becomes the submitting thread's own when it is enabled. Nothing is
+        // registered before this point (registrations happen on this thread), so falling back to epoll is safe.
+        var errno = _port.Start();
+        if (errno != 0 && _port is UringPort)
+        {
+            Log.StartFailed(_logger, Id, _port.Name, errno);
+            _port.Dispose();
+            _port = EpollPort.Create();
+            errno = _port.Start();
+        }
+
+        errno = errno == 0 ? _port.Add(_wakeFd, Native.EPOLLIN | Native.EPOLLET, WakeSlot) : errno;
+        if (errno != 0)
+        {
+            // Nothing could ever wake this reactor: say so loudly; the heartbeat's unanswered pings show it too.
+            Log.StartFailed(_logger, Id, _port.Name, errno);
+            return;
+        }
+
         while (!_stopping)
         {
             try
             {
-                var timeout = WaitTimeout();
-                var count = Native.EpollWait(_epollFd, events, MaxEvents, timeout);
+                errno = _port.Wait(WaitTimeout());
                 Now = _clock();
-                if (count < 0)
+                if (errno != 0)
                 {
-                    var errno = Native.LastError;
-                    if (errno != Native.EINTR)
-                    {
-                        Log.WaitFailed(_logger, Id, errno);
-                        Thread.Sleep(10);
-                    }
-
+                    Log.WaitFailed(_logger, Id, _port.Name, errno);
+                    Thread.Sleep(10);
                     continue;
                 }
 
-                for (var i = 0; i < count; i++)
-                {
-                    Dispatch(Native.EpollData(events, i), Native.EpollEvents(events, i));
-                }
+                _port.Dispatch(this);
 
                 RunPosted();
                 RunDeferred();
@@ -241,6 +263,9 @@ internal sealed partial class Reactor : IDisposable
                 Log.LoopFailed(_logger, Id, ex);
             }
         }
+
+        // The closes queued in the last turn still go to the kernel.
+        _port.Flush();
     }
 
     private int WaitTimeout()
@@ -257,11 +282,11 @@ internal sealed partial class Reactor : IDisposable
         }
 
         var now = _clock();
-        // +1: epoll_wait rounds down to the clock tick, and waking a millisecond early only to sleep again costs a turn.
+        // +1: the wait rounds down to the clock tick, and waking a millisecond early only to sleep again costs a turn.
         return next <= now ? 0 : (int)Math.Min(next - now + 1, int.MaxValue);
     }
 
-    private void Dispatch(ulong data, uint events)
+    void IEventSink.OnEvent(ulong data, uint events)
     {
         var slot = (int)((uint)data >> 1);
         if (slot == WakeSlot)

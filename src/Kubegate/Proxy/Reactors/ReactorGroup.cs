@@ -1,3 +1,4 @@
+using Kubegate.Infrastructure;
 using Kubegate.Stats;
 using Microsoft.Extensions.Logging;
 
@@ -7,7 +8,7 @@ namespace Kubegate.Proxy.Reactors;
 /// The data path's event loops: <see cref="Count"/> reactors (Envoy's <c>--concurrency</c>, by default one per core
 /// the process may run on), each accepting on every listener. Created and started with the server, stopped last.
 /// </summary>
-internal sealed class ReactorGroup : IDisposable
+internal sealed partial class ReactorGroup : IDisposable
 {
     /// <summary>The environment variable that chooses how reactors share a listener: <c>reuseport</c> (default) or <c>exclusive</c>.</summary>
     public const string AcceptVariable = "KUBEGATE_ACCEPT";
@@ -16,7 +17,8 @@ internal sealed class ReactorGroup : IDisposable
     private readonly DescriptorBudget? _budget;
 
     /// <param name="budget">The descriptor reserve acceptors keep; null accepts until the kernel says EMFILE.</param>
-    public ReactorGroup(int count, Func<long> clock, ILogger logger, StatsStore stats, DescriptorBudget? budget = null)
+    /// <param name="eventInterface">io_uring when the kernel allows it, or epoll (<c>--event-interface</c>).</param>
+    public ReactorGroup(int count, Func<long> clock, ILogger logger, StatsStore stats, DescriptorBudget? budget = null, EventInterface eventInterface = EventInterface.Auto)
     {
         _budget = budget;
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
@@ -26,7 +28,7 @@ internal sealed class ReactorGroup : IDisposable
         {
             for (var i = 0; i < count; i++)
             {
-                _reactors[i] = new Reactor(i, clock, logger, errors);
+                _reactors[i] = new Reactor(i, clock, logger, errors, eventInterface);
             }
         }
         catch
@@ -39,8 +41,18 @@ internal sealed class ReactorGroup : IDisposable
         {
             reactor.Start();
         }
+
+        EventInterfaceName = _reactors[0].EventInterfaceName;
+        if (_reactors[0].IoUringRefusal is { } refusal)
+        {
+            Log.IoUringRefused(logger, refusal);
+        }
+
+        Log.Started(logger, count, EventInterfaceName);
     }
 
+    /// <summary>What the reactors wait on: "io_uring" or "epoll" (all reactors of a group make the same choice).</summary>
+    public string EventInterfaceName { get; }
 
     public int Count => _reactors.Length;
 
@@ -102,5 +114,14 @@ internal sealed class ReactorGroup : IDisposable
         {
             reactor?.Dispose();
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.ReactorsStarted, LogLevel.Information, "data path: {Count} reactor(s) on {EventInterface}", EventName = "ReactorsStarted")]
+        public static partial void Started(ILogger logger, int count, string eventInterface);
+
+        [LoggerMessage(EventIds.ReactorIoUringRefused, LogLevel.Information, "io_uring is not available ({Reason}); the reactors use epoll", EventName = "ReactorIoUringRefused")]
+        public static partial void IoUringRefused(ILogger logger, string reason);
     }
 }

@@ -6,7 +6,7 @@ namespace Kubegate.Proxy.Reactors;
 /// allocates nothing; only the heap's array grows, once, to the largest number of timers seen.
 /// </summary>
 /// <remarks>
-/// A heap rather than a hashed wheel: the reactor sleeps in epoll_wait exactly until the earliest deadline, so an
+/// A heap rather than a hashed wheel: the reactor sleeps in its wait exactly until the earliest deadline, so an
 /// idle reactor does not wake on every wheel tick. Timers are rarely rescheduled: an idle timeout is armed at
 /// last-activity + timeout when it is scheduled and only re-armed when it fires early (activity since), so traffic
 /// does not touch the heap. Owned by the reactor thread; not thread-safe.
