@@ -21,6 +21,7 @@ import platform
 import random
 import re
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -477,6 +478,10 @@ def contestants(settings: Settings, run_dir: Path) -> list[Contestant]:
     else:
         kenv = {**os.environ, "DOTNET_PROCESSOR_COUNT": str(WORKERS)}
         s.kubegate_workers = f"DOTNET_PROCESSOR_COUNT={WORKERS}"
+    # KUBEGATE_ARGS: more flags for kubegate (an A/B of one binary, e.g. "--event-interface epoll"); shown in the report.
+    if extra := shlex.split(os.environ.get("KUBEGATE_ARGS", "")):
+        kargs += extra
+        s.kubegate_workers += " " + shlex.join(extra)
     every = [
         Contestant("direct", "direct (no proxy)", PORTS["backend_a"], PORTS["iperf"], PORTS["watch"], None,
                    ("W1", "W1h2", "W2", "W3", "W6")),

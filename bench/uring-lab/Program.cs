@@ -4,8 +4,8 @@ using System.Runtime.InteropServices;
 namespace UringLab;
 
 /// <summary>
-/// A TCP relay with two interchangeable kernel interfaces, to measure whether io_uring pays against edge-triggered
-/// epoll for kubegate's data path:
+/// A TCP relay with three interchangeable kernel interfaces, to measure whether io_uring pays against edge-triggered
+/// epoll for kubegate's data path (poll: the epoll relay with readiness, accepts and closes from an io_uring):
 ///
 ///   uring-lab --listen 127.0.0.1:PORT --upstream 127.0.0.1:PORT --threads 2 --mode epoll|uring|poll
 ///             [--buffers 256] [--buffer-size 65536] [--setup defer|defer-only|coop|plain] [--ring-shutdown no|yes]

@@ -20,8 +20,9 @@ internal sealed unsafe partial class IoUring : IDisposable
     public const byte OpAsyncCancel = 14;
     public const byte OpClose = 19;
 
-    // sqe->flags (IOSQE_*): the next entry runs after this one whatever its result.
+    // sqe->flags (IOSQE_*): the next entry runs after this one whatever its result; no completion entry on success.
     public const byte SqeIoHardlink = 1 << 3;
+    public const byte SqeCqeSkipSuccess = 1 << 6;
 
     // sqe->len of IORING_OP_POLL_ADD: stay armed after each completion. Edge-triggered unless IORING_POLL_ADD_LEVEL.
     public const uint PollAddMulti = 1u << 0;
@@ -44,6 +45,7 @@ internal sealed unsafe partial class IoUring : IDisposable
     private const uint FeatNoDrop = 1u << 1;
     private const uint FeatExtArg = 1u << 8;
     private const uint FeatRsrcTags = 1u << 10;
+    private const uint FeatCqeSkip = 1u << 11;
 
     private const uint EnterGetEvents = 1u << 0;
     private const uint EnterExtArg = 1u << 3;
@@ -105,6 +107,7 @@ internal sealed unsafe partial class IoUring : IDisposable
         _sqes = sqes;
         _sqesSize = sqesSize;
         SetupFlags = setupFlags;
+        SkipsSuccess = (p.Features & FeatCqeSkip) != 0;
         _sqHead = (uint*)(rings + p.SqOff.Head);
         _sqTail = (uint*)(rings + p.SqOff.Tail);
         _sqMask = *(uint*)(rings + p.SqOff.RingMask);
@@ -124,6 +127,9 @@ internal sealed unsafe partial class IoUring : IDisposable
     }
 
     public uint SetupFlags { get; }
+
+    /// <summary>IOSQE_CQE_SKIP_SUCCESS is known (Linux 5.17): a request may complete without a completion entry.</summary>
+    public bool SkipsSuccess { get; }
 
     /// <summary>
     /// Creates a ring of <paramref name="sqEntries"/> submission and <paramref name="cqEntries"/> completion entries,

@@ -5,9 +5,10 @@ using Microsoft.Extensions.Logging;
 namespace Kubegate.Proxy.Reactors;
 
 /// <summary>
-/// One event-loop thread with its own readiness source (io_uring or epoll, <see cref="IEventPort"/>): it accepts on every listener, and both sockets of each
-/// connection it accepted, with the connection's timers, stay on it for the connection's whole life. An exchange
-/// therefore wakes one thread (.NET's socket engine spread the two sockets over two epoll threads and woke both).
+/// One event-loop thread with its own readiness source (io_uring or epoll, <see cref="IEventPort"/>): it accepts on
+/// every listener, and both sockets of each connection it accepted, with the connection's timers, stay on it for the
+/// connection's whole life. An exchange therefore wakes one thread (.NET's socket engine spread the two sockets over
+/// two epoll threads and woke both).
 /// </summary>
 /// <remarks>
 /// Descriptors are registered edge-triggered for input and output at once and never modified, so the hot path makes
@@ -26,8 +27,10 @@ internal sealed partial class Reactor : IDisposable, IEventSink
     private readonly ILogger _logger;
     private readonly Counter _errors;
     private readonly Thread _thread;
-    private IEventPort _port;
     private readonly int _wakeFd;
+
+    // Chosen in the constructor; replaced by epoll only if an io_uring ring cannot start on the reactor thread.
+    private IEventPort _port;
 
     // Registrations: the port's token of a descriptor is (generation << 32) | (slot << 1) | side; a slot freed and
     // reused within one batch of events gets a new generation, so stale events of a closed descriptor are dropped.
