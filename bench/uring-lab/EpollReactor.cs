@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Kubegate.Proxy.Reactors;
 
 namespace UringLab;
@@ -9,40 +8,18 @@ namespace UringLab;
 /// registered once (input, output and peer-close together) and never modified, so the hot path is epoll_wait, recv,
 /// send and nothing else. No timers, no drain, no splice: those are not what the comparison is about.
 /// </summary>
-internal sealed unsafe class EpollReactor : IRelayHost
+internal sealed unsafe class EpollReactor(byte* listenAddress, byte* upstreamAddress) : ReadinessReactor(upstreamAddress)
 {
-    private const int BufferSize = 64 * 1024;
     private const int MaxEvents = 256;
     private const int AcceptsPerEvent = 64;
 
-    // Reads per direction per turn before the connection yields to the others. Edge-triggered epoll will not say
-    // again that a socket is still readable, so a connection that used its budget goes on the deferred list.
-    private const int ReadsPerTurn = 16;
-    private const int ListenerSlot = 0;
-
-    private readonly byte* _listenAddress;
-    private readonly byte* _upstreamAddress;
-    private readonly Stack<nint> _buffers = new();
-    private readonly List<EpollConnection> _deferred = new(64);
-    private readonly List<EpollConnection> _deferredNext = new(64);
-    private EpollConnection?[] _slots = new EpollConnection?[1024];
-    private uint[] _generations = new uint[1024];
-    private int[] _free = new int[1024];
-    private int _freeCount;
-    private int _slotCount = 1;
     private int _epollFd;
     private int _listenFd;
-
-    public EpollReactor(byte* listenAddress, byte* upstreamAddress)
-    {
-        _listenAddress = listenAddress;
-        _upstreamAddress = upstreamAddress;
-    }
 
     public void Run()
     {
         _epollFd = Native.EpollCreate();
-        _listenFd = Sys.Listen(_listenAddress, nonBlocking: true);
+        _listenFd = Sys.Listen(listenAddress, nonBlocking: true);
         if (_epollFd < 0 || _listenFd < 0)
         {
             throw new InvalidOperationException($"epoll_create1/listen failed: {Native.LastError} / {-_listenFd}");
@@ -58,7 +35,7 @@ internal sealed unsafe class EpollReactor : IRelayHost
         var events = stackalloc byte[MaxEvents * Native.EpollEventSize];
         while (true)
         {
-            var count = Native.EpollWait(_epollFd, events, MaxEvents, _deferred.Count > 0 ? 0 : -1);
+            var count = Native.EpollWait(_epollFd, events, MaxEvents, HasDeferred ? 0 : -1);
             if (count < 0)
             {
                 if (Native.LastError != Native.EINTR)
@@ -78,45 +55,29 @@ internal sealed unsafe class EpollReactor : IRelayHost
         }
     }
 
+    protected override bool Watch(int clientFd, int upstreamFd, ulong token)
+    {
+        const uint interest = Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP | Native.EPOLLET;
+        return Native.EpollAdd(_epollFd, clientFd, interest, token) == 0 && Native.EpollAdd(_epollFd, upstreamFd, interest, token | 1) == 0;
+    }
+
+    /// <summary>Closing removes both descriptors from epoll: no epoll_ctl(DEL).</summary>
+    protected override void CloseSockets(int fd0, int fd1)
+    {
+        _ = Native.Close(fd0);
+        _ = Native.Close(fd1);
+    }
+
     private void Dispatch(ulong data, uint events)
     {
-        var slot = (int)((uint)data >> 1);
-        if (slot == ListenerSlot)
+        if ((int)((uint)data >> 1) == ListenerSlot)
         {
             AcceptBatch();
             return;
         }
 
-        var connection = _slots[slot];
-        if (connection is null || _generations[slot] != (uint)(data >> 32))
-        {
-            // A descriptor closed earlier in this batch; its slot may already hold a new connection.
-            return;
-        }
-
-        connection.OnEvents((int)(data & 1), events);
-    }
-
-    private void RunDeferred()
-    {
-        if (_deferred.Count == 0)
-        {
-            return;
-        }
-
-        // Swap lists so a connection deferring itself again lands in the next turn, not in this loop.
-        _deferredNext.AddRange(_deferred);
-        _deferred.Clear();
-        foreach (var connection in _deferredNext)
-        {
-            connection.Deferred = false;
-            if (connection.Fd0 >= 0)
-            {
-                connection.Pump();
-            }
-        }
-
-        _deferredNext.Clear();
+        // Null: a descriptor closed earlier in this batch; its slot may already hold a new connection.
+        Find(data)?.OnEvents((int)(data & 1), events);
     }
 
     private void AcceptBatch()
@@ -126,8 +87,7 @@ internal sealed unsafe class EpollReactor : IRelayHost
             var clientFd = Sys.Accept(_listenFd);
             if (clientFd < 0)
             {
-                var errno = Native.LastError;
-                if (errno == Native.EINTR)
+                if (Native.LastError == Native.EINTR)
                 {
                     continue;
                 }
@@ -139,107 +99,19 @@ internal sealed unsafe class EpollReactor : IRelayHost
             Open(clientFd);
         }
     }
-
-    private void Open(int clientFd)
-    {
-        var upstreamFd = Sys.Socket(nonBlocking: true);
-        if (upstreamFd < 0)
-        {
-            _ = Native.Close(clientFd);
-            return;
-        }
-
-        // kubegate sets TCP_NODELAY on both sockets: a relayed message must not wait for the previous one's ACK.
-        Native.SetNoDelay(clientFd);
-        Native.SetNoDelay(upstreamFd);
-        var errno = Sys.Connect(upstreamFd, _upstreamAddress);
-        if (errno != 0 && errno != Native.EINPROGRESS)
-        {
-            _ = Native.Close(clientFd);
-            _ = Native.Close(upstreamFd);
-            return;
-        }
-
-        var slot = AllocateSlot();
-        var connection = _slots[slot] ??= new EpollConnection(this);
-        connection.Reset(slot, clientFd, upstreamFd, connected: errno == 0);
-        _slots[slot] = connection;
-        var token = ((ulong)_generations[slot] << 32) | ((uint)slot << 1);
-        const uint interest = Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP | Native.EPOLLET;
-        if (Native.EpollAdd(_epollFd, clientFd, interest, token) != 0 || Native.EpollAdd(_epollFd, upstreamFd, interest, token | 1) != 0)
-        {
-            connection.Close();
-        }
-    }
-
-    private int AllocateSlot()
-    {
-        if (_freeCount > 0)
-        {
-            return _free[--_freeCount];
-        }
-
-        if (_slotCount == _slots.Length)
-        {
-            Array.Resize(ref _slots, _slots.Length * 2);
-            Array.Resize(ref _generations, _generations.Length * 2);
-            Array.Resize(ref _free, _free.Length * 2);
-        }
-
-        return _slotCount++;
-    }
-
-    /// <summary>The slot keeps its (reset) connection object for reuse; the new generation drops stale events.</summary>
-    internal void FreeSlot(int slot)
-    {
-        _generations[slot]++;
-        _free[_freeCount++] = slot;
-    }
-
-    public void Defer(EpollConnection connection) => _deferred.Add(connection);
-
-    /// <summary>A 64 KiB buffer for one read (kubegate's BufferSize); native memory, so nothing is pinned or collected.</summary>
-    public byte* RentBuffer() => _buffers.TryPop(out var buffer) ? (byte*)buffer : (byte*)NativeMemory.Alloc(BufferSize);
-
-    public void ReturnBuffer(byte* buffer) => _buffers.Push((nint)buffer);
-
-    /// <summary>Closing removes both descriptors from epoll: no epoll_ctl(DEL).</summary>
-    public void Release(int slot, int fd0, int fd1)
-    {
-        _ = Native.Close(fd0);
-        _ = Native.Close(fd1);
-        FreeSlot(slot);
-    }
-
-    internal static int Capacity => BufferSize;
-
-    internal static int ReadBudget => ReadsPerTurn;
-}
-
-/// <summary>What a readiness-driven connection needs from its reactor (the epoll and the poll back ends).</summary>
-internal unsafe interface IRelayHost
-{
-    void Defer(EpollConnection connection);
-
-    byte* RentBuffer();
-
-    void ReturnBuffer(byte* buffer);
-
-    /// <summary>Closes both descriptors and frees the slot (the back end decides how the close reaches the kernel).</summary>
-    void Release(int slot, int fd0, int fd1);
 }
 
 /// <summary>
 /// One proxied connection of the epoll and poll back ends. Side 0 is the client, side 1 the upstream; direction 0 copies client
 /// to upstream, direction 1 upstream to client. Readiness is remembered per side because epoll reports edges only.
 /// </summary>
-internal sealed unsafe class EpollConnection(IRelayHost reactor)
+internal sealed unsafe class EpollConnection(ReadinessReactor reactor)
 {
     private const int Readable = 1;
     private const int Writable = 2;
     private const int PeerClosed = 4;
 
-    private readonly IRelayHost _reactor = reactor;
+    private readonly ReadinessReactor _reactor = reactor;
     private int _slot;
     private int _fd1;
     private bool _connected;
@@ -329,7 +201,7 @@ internal sealed unsafe class EpollConnection(IRelayHost reactor)
     /// <summary>Moves what one direction can move now; true when it stopped for its budget with the source still readable.</summary>
     private bool Relay(ref Direction direction, int sourceFd, int destinationFd, ref int sourceReady, ref int destinationReady)
     {
-        var budget = EpollReactor.ReadBudget;
+        var budget = ReadinessReactor.ReadBudget;
         while (Fd0 >= 0 && !direction.Ended)
         {
             if (direction.Pending != null)
@@ -374,7 +246,7 @@ internal sealed unsafe class EpollConnection(IRelayHost reactor)
         nint received;
         do
         {
-            received = Native.Receive(sourceFd, new Span<byte>(buffer, EpollReactor.Capacity));
+            received = Native.Receive(sourceFd, new Span<byte>(buffer, ReadinessReactor.Capacity));
         }
         while (received < 0 && Native.LastError == Native.EINTR);
 
@@ -398,7 +270,7 @@ internal sealed unsafe class EpollConnection(IRelayHost reactor)
             return;
         }
 
-        if (received < EpollReactor.Capacity && (sourceReady & PeerClosed) == 0)
+        if (received < ReadinessReactor.Capacity && (sourceReady & PeerClosed) == 0)
         {
             sourceReady &= ~Readable;
         }

@@ -11,41 +11,20 @@ namespace UringLab;
 /// queued and waits, where epoll_wait waited. It asks whether keeping kubegate's relay and changing only the event
 /// interface gets the per-connection gain of the full io_uring back end.
 /// </summary>
-internal sealed unsafe class PollReactor : IRelayHost
+internal sealed unsafe class PollReactor(int id, byte* listenAddress, byte* upstreamAddress, uint[] flagSets)
+    : ReadinessReactor(upstreamAddress)
 {
-    private const int ListenerSlot = 0;
     private const ulong IgnoredUserData = ulong.MaxValue;
     private const uint Interest = Native.EPOLLIN | Native.EPOLLOUT | Native.EPOLLRDHUP;
 
-    private readonly byte* _listenAddress;
-    private readonly byte* _upstreamAddress;
-    private readonly uint[] _flagSets;
-    private readonly int _id;
-    private readonly Stack<nint> _buffers = new();
-    private readonly List<EpollConnection> _deferred = new(64);
-    private readonly List<EpollConnection> _deferredNext = new(64);
-    private EpollConnection?[] _slots = new EpollConnection?[1024];
-    private uint[] _generations = new uint[1024];
-    private int[] _free = new int[1024];
-    private int _freeCount;
-    private int _slotCount = 1;
     private int _listenFd;
     private Ring _ring = null!;
 
-    public PollReactor(int id, byte* listenAddress, byte* upstreamAddress, uint[] flagSets)
-    {
-        _id = id;
-        _listenAddress = listenAddress;
-        _upstreamAddress = upstreamAddress;
-        _flagSets = flagSets;
-    }
-
     public void Run(Action<string> report)
     {
-        var refusals = new List<string>();
-        _ring = Ring.Create(4096, 16384, _flagSets, refusals);
-        report($"reactor {_id}: io_uring setup flags 0x{_ring.SetupFlags:x} (poll mode)");
-        _listenFd = Sys.Listen(_listenAddress, nonBlocking: false);
+        _ring = Ring.Create(4096, 16384, flagSets, new List<string>());
+        report($"reactor {id}: io_uring setup flags 0x{_ring.SetupFlags:x} (poll mode)");
+        _listenFd = Sys.Listen(listenAddress, nonBlocking: false);
         if (_listenFd < 0)
         {
             throw new InvalidOperationException($"listen failed: errno {-_listenFd}");
@@ -54,24 +33,40 @@ internal sealed unsafe class PollReactor : IRelayHost
         ArmAccept();
         while (true)
         {
-            var result = _deferred.Count > 0 ? _ring.SubmitAndWait(0, getEvents: true) : _ring.SubmitAndWait(1);
+            var result = HasDeferred ? _ring.SubmitAndWait(0, getEvents: true) : _ring.SubmitAndWait(1);
             if (result < 0 && result != -Native.EINTR && result != -Sys.EBUSY && result != -Native.EAGAIN)
             {
                 throw new InvalidOperationException($"io_uring_enter failed: errno {-result}");
             }
 
             var head = _ring.CqHead;
-            var tail = _ring.CqTail;
-            while (head != tail)
+            for (var tail = _ring.CqTail; head != tail; head++)
             {
                 var cqe = _ring.CqeAt(head);
                 Complete(cqe->UserData, cqe->Res, cqe->Flags);
-                head++;
             }
 
             _ring.Consumed(head);
             RunDeferred();
         }
+    }
+
+    protected override bool Watch(int clientFd, int upstreamFd, ulong token)
+    {
+        ArmPoll(clientFd, token);
+        ArmPoll(upstreamFd, token | 1);
+        return true;
+    }
+
+    /// <summary>
+    /// Cancels each socket's poll and then closes it, hard-linked so the close runs whatever the cancel says; both go
+    /// to the kernel with this turn's enter. The slot is free at once: its new generation drops the poll's last
+    /// (cancelled) completion.
+    /// </summary>
+    protected override void CloseSockets(int fd0, int fd1)
+    {
+        CancelAndClose(fd0);
+        CancelAndClose(fd1);
     }
 
     private void Complete(ulong userData, int res, uint flags)
@@ -81,8 +76,7 @@ internal sealed unsafe class PollReactor : IRelayHost
             return; // a cancel or close finished
         }
 
-        var slot = (int)((uint)userData >> 1);
-        if (slot == ListenerSlot)
+        if ((int)((uint)userData >> 1) == ListenerSlot)
         {
             if (res >= 0)
             {
@@ -91,14 +85,13 @@ internal sealed unsafe class PollReactor : IRelayHost
 
             if ((flags & Ring.CqeMore) == 0)
             {
-                ArmAccept();
+                ArmAccept(); // the multishot accept ended (an error such as EMFILE): ask again
             }
 
             return;
         }
 
-        var connection = _slots[slot];
-        if (connection is null || _generations[slot] != (uint)(userData >> 32))
+        if (Find(userData) is not { } connection)
         {
             return; // a poll of a connection already closed (its last, cancelled completion)
         }
@@ -109,36 +102,14 @@ internal sealed unsafe class PollReactor : IRelayHost
             return;
         }
 
+        var side = (int)(userData & 1);
         if ((flags & Ring.CqeMore) == 0)
         {
             // The kernel ended the multishot poll (CQ overflow): arm it again; edge-triggered, so report what was seen.
-            ArmPoll(connection.Fd0 >= 0 ? FdOf(connection, (int)(userData & 1)) : -1, userData);
+            ArmPoll(side == 0 ? connection.Fd0 : connection.Fd1, userData);
         }
 
-        connection.OnEvents((int)(userData & 1), (uint)res);
-    }
-
-    private int FdOf(EpollConnection connection, int side) => side == 0 ? connection.Fd0 : connection.Fd1;
-
-    private void RunDeferred()
-    {
-        if (_deferred.Count == 0)
-        {
-            return;
-        }
-
-        _deferredNext.AddRange(_deferred);
-        _deferred.Clear();
-        foreach (var connection in _deferredNext)
-        {
-            connection.Deferred = false;
-            if (connection.Fd0 >= 0)
-            {
-                connection.Pump();
-            }
-        }
-
-        _deferredNext.Clear();
+        connection.OnEvents(side, (uint)res);
     }
 
     private void ArmAccept()
@@ -153,80 +124,12 @@ internal sealed unsafe class PollReactor : IRelayHost
 
     private void ArmPoll(int fd, ulong token)
     {
-        if (fd < 0)
-        {
-            return;
-        }
-
         var sqe = _ring.NextSqe();
         sqe->Opcode = Ring.OpPollAdd;
         sqe->Fd = fd;
         sqe->Len = Ring.PollAddMulti;
         sqe->OpFlags = Interest; // poll32_events
         sqe->UserData = token;
-    }
-
-    private void Open(int clientFd)
-    {
-        var upstreamFd = Sys.Socket(nonBlocking: true);
-        if (upstreamFd < 0)
-        {
-            _ = Native.Close(clientFd);
-            return;
-        }
-
-        Native.SetNoDelay(clientFd);
-        Native.SetNoDelay(upstreamFd);
-        var errno = Sys.Connect(upstreamFd, _upstreamAddress);
-        if (errno != 0 && errno != Native.EINPROGRESS)
-        {
-            _ = Native.Close(clientFd);
-            _ = Native.Close(upstreamFd);
-            return;
-        }
-
-        var slot = AllocateSlot();
-        var connection = _slots[slot] ??= new EpollConnection(this);
-        connection.Reset(slot, clientFd, upstreamFd, connected: errno == 0);
-        var token = ((ulong)_generations[slot] << 32) | ((uint)slot << 1);
-        ArmPoll(clientFd, token);
-        ArmPoll(upstreamFd, token | 1);
-    }
-
-    private int AllocateSlot()
-    {
-        if (_freeCount > 0)
-        {
-            return _free[--_freeCount];
-        }
-
-        if (_slotCount == _slots.Length)
-        {
-            Array.Resize(ref _slots, _slots.Length * 2);
-            Array.Resize(ref _generations, _generations.Length * 2);
-            Array.Resize(ref _free, _free.Length * 2);
-        }
-
-        return _slotCount++;
-    }
-
-    public void Defer(EpollConnection connection) => _deferred.Add(connection);
-
-    public byte* RentBuffer() => _buffers.TryPop(out var buffer) ? (byte*)buffer : (byte*)System.Runtime.InteropServices.NativeMemory.Alloc(64 * 1024);
-
-    public void ReturnBuffer(byte* buffer) => _buffers.Push((nint)buffer);
-
-    /// <summary>
-    /// Cancels each socket's poll and then closes it, hard-linked so the close runs whatever the cancel says; both go
-    /// to the kernel with this turn's enter. The slot is free at once: its new generation drops the poll's last
-    /// (cancelled) completion.
-    /// </summary>
-    public void Release(int slot, int fd0, int fd1)
-    {
-        CancelAndClose(fd0);
-        CancelAndClose(fd1);
-        _generations[slot]++;
-        _free[_freeCount++] = slot;
     }
 
     private void CancelAndClose(int fd)

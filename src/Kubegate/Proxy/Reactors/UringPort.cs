@@ -26,22 +26,14 @@ internal sealed unsafe class UringPort : IEventPort
     // bits set: its slot would be 2^31 - 1.
     private const ulong Unwatched = ulong.MaxValue;
 
-    private const byte Unregistered = 0;
-    private const byte EdgeTriggered = 1;
-    private const byte LevelTriggered = 2;
-
     private readonly IoUring _ring;
 
     // Cancellations and closes that succeed post no completion (nobody reads them): fewer entries to walk. The
     // cancelled poll still posts its last one, which is what ends that turn's wait early.
     private readonly byte _skipSuccess;
 
-    // Per registration, indexed by the low 32 bits of its token ((slot << 1) | side): the token itself (whose upper
-    // bits are the slot's generation), the descriptor and events to arm the poll again with, and the trigger mode.
-    private ulong[] _tokens = new ulong[512];
-    private int[] _fds = new int[512];
-    private uint[] _events = new uint[512];
-    private byte[] _modes = new byte[512];
+    // Indexed by the low 32 bits of a registration's token ((slot << 1) | side).
+    private Registration[] _registrations = new Registration[512];
 
     private UringPort(IoUring ring)
     {
@@ -63,20 +55,13 @@ internal sealed unsafe class UringPort : IEventPort
     public int Add(int fd, uint events, ulong token)
     {
         var index = Index(token);
-        if (index >= _tokens.Length)
+        if (index >= _registrations.Length)
         {
-            var size = Math.Max(index + 1, _tokens.Length * 2);
-            Array.Resize(ref _tokens, size);
-            Array.Resize(ref _fds, size);
-            Array.Resize(ref _events, size);
-            Array.Resize(ref _modes, size);
+            Array.Resize(ref _registrations, Math.Max(index + 1, _registrations.Length * 2));
         }
 
-        _tokens[index] = token;
-        _fds[index] = fd;
-        _events[index] = events & ~Native.EPOLLET;
-        _modes[index] = (events & Native.EPOLLET) != 0 ? EdgeTriggered : LevelTriggered;
-        Arm(index);
+        _registrations[index] = new Registration(token, fd, events & ~Native.EPOLLET, Multishot: (events & Native.EPOLLET) != 0);
+        Arm(_registrations[index]);
         return 0;
     }
 
@@ -128,15 +113,11 @@ internal sealed unsafe class UringPort : IEventPort
             var token = cqe->UserData;
             var res = cqe->Res;
             var final = (cqe->Flags & IoUring.CqeMore) == 0;
-            if (token == Unwatched)
+            if (token == Unwatched || !IsLive(token))
             {
+                // A cancellation or close that failed, the last report of a registration removed since, or one of a
+                // slot's earlier generation.
                 continue;
-            }
-
-            var index = Index(token);
-            if (index >= _tokens.Length || _modes[index] == Unregistered || _tokens[index] != token)
-            {
-                continue; // the last report of a registration removed since, or one of a slot's earlier generation
             }
 
             // A failed poll (not one cancelled here: those were forgotten above) is told as an error on the socket.
@@ -146,11 +127,11 @@ internal sealed unsafe class UringPort : IEventPort
                 sink.OnEvent(token, events);
             }
 
-            // Armed again while the registration lasts: a one-shot (level-triggered) poll after every report, a
-            // multishot one only when the kernel ended it.
-            if ((final || _modes[index] == LevelTriggered) && _modes[index] != Unregistered && _tokens[index] == token)
+            // Armed again while the registration lasts (the handler may have ended it): a one-shot (level-triggered)
+            // poll after every report, a multishot one only when the kernel ended it.
+            if (final && IsLive(token))
             {
-                Arm(index);
+                Arm(_registrations[Index(token)]);
             }
         }
 
@@ -163,26 +144,31 @@ internal sealed unsafe class UringPort : IEventPort
 
     private static int Index(ulong token) => (int)((uint)token & 0x7fffffff);
 
-    private bool Forget(ulong token)
+    private bool IsLive(ulong token)
     {
         var index = Index(token);
-        if (index >= _tokens.Length || _modes[index] == Unregistered || _tokens[index] != token)
+        return index < _registrations.Length && _registrations[index].Live && _registrations[index].Token == token;
+    }
+
+    private bool Forget(ulong token)
+    {
+        if (!IsLive(token))
         {
             return false;
         }
 
-        _modes[index] = Unregistered;
+        _registrations[Index(token)] = default;
         return true;
     }
 
-    private void Arm(int index)
+    private void Arm(in Registration registration)
     {
         var sqe = _ring.NextSqe();
         sqe->Opcode = IoUring.OpPollAdd;
-        sqe->Fd = _fds[index];
-        sqe->OpFlags = _events[index]; // poll32_events: the EPOLL* bits are the poll bits
-        sqe->Len = _modes[index] == EdgeTriggered ? IoUring.PollAddMulti : 0;
-        sqe->UserData = _tokens[index];
+        sqe->Fd = registration.Fd;
+        sqe->OpFlags = registration.Events; // poll32_events: the EPOLL* bits are the poll bits
+        sqe->Len = registration.Multishot ? IoUring.PollAddMulti : 0;
+        sqe->UserData = registration.Token;
     }
 
     /// <summary>
@@ -198,5 +184,14 @@ internal sealed unsafe class UringPort : IEventPort
         cancel->Addr = token;
         cancel->Flags = (byte)((linked ? IoUring.SqeIoHardlink : 0) | _skipSuccess);
         cancel->UserData = Unwatched;
+    }
+
+    /// <summary>
+    /// A live registration: its token (whose upper bits are the slot's generation), and the descriptor, events and
+    /// trigger mode to arm its poll again with. The default value is "no registration".
+    /// </summary>
+    private readonly record struct Registration(ulong Token, int Fd, uint Events, bool Multishot)
+    {
+        public bool Live => Events != 0; // every registration watches something
     }
 }
