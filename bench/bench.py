@@ -44,8 +44,13 @@ PORTS = {
     "nginx": 19441, "nginx_iperf": 19442, "nginx_watch": 19443,
     "kubegate": 19451, "kubegate_iperf": 19452, "kubegate_watch": 19453,
     "haproxy_splice": 19461, "haproxy_splice_iperf": 19462,
+    "nginx_halfclose": 19471,
 }
 CONTESTANTS = ["direct", "haproxy", "haproxy-tuned", "haproxy-splice", "nginx", "kubegate"]
+# Run only when named with --only: references that locate a difference, not peers of a target. nginx-halfclose is
+# nginx stream with proxy_half_close on, which passes each direction's end on separately as Envoy and kubegate do
+# (nginx's default closes both sides at the first end of stream); W2 only.
+OPTIONAL_CONTESTANTS = ["nginx-halfclose"]
 # The peers kubegate's targets compare with: in each figure, the best of these three in the same run.
 PEERS = ["haproxy", "haproxy-tuned", "nginx"]
 WORKLOADS = ["W1", "W1h2", "W2", "W3", "W4", "W5", "W6"]
@@ -406,6 +411,26 @@ stream {{
     return conf
 
 
+def nginx_halfclose_conf(run_dir: Path, s: Settings) -> Path:
+    """The W2 listener of nginx_stream_conf with proxy_half_close on, in a process of its own (its CPU apart)."""
+    conf = run_dir / "nginx-halfclose.conf"
+    conf.write_text(f"""
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off;
+master_process on;
+worker_processes {WORKERS};
+worker_rlimit_nofile {resource.getrlimit(resource.RLIMIT_NOFILE)[1]};
+pid {run_dir}/nginx-halfclose.pid;
+error_log {run_dir}/nginx-halfclose.error.log warn;
+events {{ worker_connections {2 * proxied_connections(s)}; }}
+stream {{
+  upstream apiservers {{ server {HOST}:{PORTS['backend_a']}; server {HOST}:{PORTS['backend_b']}; }}
+  server {{ listen {HOST}:{PORTS['nginx_halfclose']}; proxy_pass apiservers; proxy_timeout 1h; proxy_half_close on; }}
+}}
+""")
+    return conf
+
+
 def kubegate_conf(run_dir: Path) -> Path:
     def listener(name: str, port: int, cluster: str) -> str:
         return f"""
@@ -463,6 +488,7 @@ def contestants(settings: Settings, run_dir: Path) -> list[Contestant]:
     spliced = haproxy_conf(run_dir, s, "haproxy-splice", PORTS["haproxy_splice"], PORTS["haproxy_splice_iperf"], None,
                            "splice")
     stream = nginx_stream_conf(run_dir, s)
+    halfclose = nginx_halfclose_conf(run_dir, s)
     kconf = kubegate_conf(run_dir)
     validate = subprocess.run([str(settings.kubegate), "--mode", "validate", "-c", str(kconf)],
                               capture_output=True, text=True, cwd=run_dir)
@@ -496,6 +522,9 @@ def contestants(settings: Settings, run_dir: Path) -> list[Contestant]:
         Contestant("nginx", "nginx stream", PORTS["nginx"], PORTS["nginx_iperf"], PORTS["nginx_watch"],
                    lambda: spawn(["nginx", "-e", str(run_dir / "nginx-stream.error.log"), "-p", str(run_dir), "-c",
                                   str(stream)], run_dir, "nginx-stream")),
+        Contestant("nginx-halfclose", "nginx stream, proxy_half_close on (W2 only)", PORTS["nginx_halfclose"], 0, 0,
+                   lambda: spawn(["nginx", "-e", str(run_dir / "nginx-halfclose.error.log"), "-p", str(run_dir), "-c",
+                                  str(halfclose)], run_dir, "nginx-halfclose"), ("W2",)),
         Contestant("kubegate", "kubegate (NativeAOT)", PORTS["kubegate"], PORTS["kubegate_iperf"],
                    PORTS["kubegate_watch"], lambda: spawn(kargs, run_dir, "kubegate", env=kenv)),
     ]
@@ -926,7 +955,7 @@ def paired(s: Settings, names: list[Contestant], run_dir: Path, n: int, facts: d
     alike and the per-comparison ratio cancels it. The median ratio and the count of comparisons kubegate won
     are what a 5 % question can be judged on; the full run's medians cannot.
     """
-    contestants = [c for c in names if c.start is not None and c.name in (*PEERS, "kubegate")]
+    contestants = [c for c in names if c.start is not None and c.name in (*PEERS, *OPTIONAL_CONTESTANTS, "kubegate")]
     workloads = [w for w in PAIRED_WORKLOADS if w in s.workloads]
     if not any(c.name == "kubegate" for c in contestants) or not any(c.name in PEERS for c in contestants):
         raise SystemExit("bench: --paired needs kubegate and at least one peer")
@@ -948,7 +977,8 @@ def paired(s: Settings, names: list[Contestant], run_dir: Path, n: int, facts: d
             one: dict[str, dict[str, dict]] = {w: {} for w in workloads}
             for w in workloads:
                 for c in order:
-                    one[w][c.name] = measured(lambda: fns[w](c, s, run_dir), procs[c.name])
+                    if w in c.workloads:
+                        one[w][c.name] = measured(lambda: fns[w](c, s, run_dir), procs[c.name])
             results.append(one)
     finally:
         for proc in procs.values():
@@ -989,17 +1019,20 @@ def paired_report(s: Settings, contestants: list[tuple[str, str]], workloads: li
         lines += [f"## {w}", "", f"| contestant | {unit}, median (min–max) | CPU {cpu_unit}, median (min–max) |",
                   "|---|---|---|"]
         for name, _ in contestants:
-            rs = [r[w][name] for r in results if r[w][name].get("valid")]
+            if not any(name in r[w] for r in results):
+                continue  # runs other workloads only
+            rs = [r[w][name] for r in results if r[w].get(name, {}).get("valid")]
             tput = [r[key] for r in rs]
             cpu = [r["cpu_ms"] * 1000 / r["units"] for r in rs if r.get("units")]
             lines.append(f"| {label[name]} | {spread(tput, '{:.0f}')} | {spread(cpu, '{:.1f}')} |")
         peers = [name for name, _ in contestants if name in PEERS]
-        against = [("the best peer of each comparison", peers)] + [(f"{label[p]} alone", [p]) for p in peers]
+        references = [name for name, _ in contestants if name in OPTIONAL_CONTESTANTS and any(name in r[w] for r in results)]
+        against = [("the best peer of each comparison", peers)] + [(f"{label[p]} alone", [p]) for p in peers + references]
         rows = []
         for what, group in against:
             ratios, cpu_ratios = [], []
             for r in results:
-                if not all(r[w][name].get("valid") for name in ("kubegate", *group)):
+                if not all(r[w].get(name, {}).get("valid") for name in ("kubegate", *group)):
                     continue
                 kg = r[w]["kubegate"]
                 ratios.append(kg[key] / max(r[w][p][key] for p in group))
@@ -1313,7 +1346,7 @@ def port_range_size() -> int:
 
 
 def widen_port_range(ports: int) -> str | None:
-    """Widens the ephemeral port range (downwards, never below 20000: the harness listens on 19401-19462) to hold
+    """Widens the ephemeral port range (downwards, never below 20000: the harness listens on 19401-19471) to hold
     this many ports for the run; restore_port_range() puts it back. Returns the old range, None if it failed."""
     old = PORT_RANGE.read_text().strip()
     low, high = (int(x) for x in old.split())
@@ -1371,7 +1404,7 @@ def main() -> int:
             parser.error(f"unknown {what} {', '.join(unknown)}; choose from {', '.join(known)}")
         return [k for k in known if k in picked]  # in run order
 
-    only = subset(args.only, CONTESTANTS, "contestant")
+    only = subset(args.only, CONTESTANTS + OPTIONAL_CONTESTANTS, "contestant") if args.only else list(CONTESTANTS)
     workloads = subset(args.workloads, WORKLOADS, "workload")
     partial = only != CONTESTANTS or workloads != WORKLOADS
 
