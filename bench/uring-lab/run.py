@@ -6,7 +6,8 @@ same way: the bytes differ, the system calls and wake-ups do not).
     python3 bench/uring-lab/run.py [--rounds 4] [--seconds 8] [--no-strace] [--no-idle]
 
 Environment: KUBEGATE (default out/kubegate, relative to the repository root), LAB (a published uring-lab binary;
-default: published here into bench/uring-lab/out/ with NativeAOT).
+default: published here into bench/uring-lab/out/ with NativeAOT), KUBEGATE_BASE (another kubegate build, run as the
+contestant kubegate-base: `--only kubegate,kubegate-base` compares two commits in the same rounds).
 
 Per round, contestants in rotated order (epoll, uring, kubegate; then uring, kubegate, epoll; ...), each started
 fresh with 2 threads and stopped after its loads:
@@ -37,8 +38,10 @@ from pathlib import Path
 
 HOST = "127.0.0.1"
 BACKEND_PORT = 19771
-PORTS = {"epoll": 19772, "uring": 19773, "kubegate": 19774, "poll": 19775, "kubegate-epoll": 19776}
-ORDER = ["epoll", "uring", "poll", "kubegate", "kubegate-epoll"]
+PORTS = {"epoll": 19772, "uring": 19773, "kubegate": 19774, "poll": 19775, "kubegate-epoll": 19776,
+         "kubegate-base": 19777}
+ORDER = ["epoll", "uring", "poll", "kubegate", "kubegate-epoll", "kubegate-base"]
+KUBEGATES = ("kubegate", "kubegate-epoll", "kubegate-base")
 BODY_BYTES = 1627
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -157,8 +160,8 @@ http {{
 
 def kubegate_conf(tmp: Path) -> Path:
     """The shape of bench/bench.py's kubegate_conf: an Envoy v3 bootstrap, one tcp_proxy listener, one STATIC cluster.
-    A second file, the same but for the listener's port, serves kubegate-epoll."""
-    for name in ("kubegate", "kubegate-epoll"):
+    Other files, the same but for the listener's port, serve kubegate-epoll and kubegate-base."""
+    for name in KUBEGATES:
         write_kubegate_conf(tmp / f"{name}.yaml", PORTS[name])
     return tmp / "kubegate.yaml"
 
@@ -198,6 +201,10 @@ def command(name: str, lab: Path, kubegate: Path, kconf: Path) -> list[str]:
         # The same binary on its epoll fallback, with the same configuration but for the listener's port.
         return [str(kubegate), "-c", str(kconf).replace("kubegate.yaml", "kubegate-epoll.yaml"), "--log-level", "warning",
                 "--drain-time-s", "0", "--concurrency", "2", "--event-interface", "epoll"]
+    if name == "kubegate-base":
+        # Another build (KUBEGATE_BASE: an A/B of two commits), with the same configuration but for the listener's port.
+        return [os.environ["KUBEGATE_BASE"], "-c", str(kconf).replace("kubegate.yaml", "kubegate-base.yaml"),
+                "--log-level", "warning", "--drain-time-s", "0", "--concurrency", "2"]
     return [str(lab), "--listen", f"{HOST}:{PORTS[name]}", "--upstream", f"{HOST}:{BACKEND_PORT}",
             "--threads", "2", "--mode", name]
 
