@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -46,6 +47,12 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     private ListenOptions? _listenOptions;
     private int _stopState; // 0 running, 1 stopping or stopped
     private Task? _stopTask;
+
+    // After a stop, the port stays bound (never listening) until DisposeAsync, or until a server is started on that
+    // port by number (a restart): connects to it are refused as they would be to a dead apiserver's, and no test
+    // running in parallel gets the port from a bind to port 0 and then receives the connections meant for this one.
+    private static readonly ConcurrentDictionary<IPEndPoint, Socket> HeldPorts = new();
+    private Socket? _portHeld;
     private volatile ReadyzMode _readyzMode;
 
     private FakeApiServer(FakeApiServerOptions options)
@@ -225,6 +232,12 @@ public sealed partial class FakeApiServer : IAsyncDisposable
             await _app.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_portHeld is not null)
+        {
+            HeldPorts.TryRemove(new KeyValuePair<IPEndPoint, Socket>(EndPoint, _portHeld));
+            _portHeld.Dispose();
+        }
+
         _stopping.Dispose();
     }
 
@@ -232,6 +245,11 @@ public sealed partial class FakeApiServer : IAsyncDisposable
 
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
+        if (_options.Port != 0 && HeldPorts.TryRemove(new IPEndPoint(_options.Address, _options.Port), out var held))
+        {
+            held.Dispose();
+        }
+
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "kubegate-fake-apiserver" });
         builder.Services.AddSingleton<IHostLifetime, NoopHostLifetime>();
         if (_options.LoggerProvider is { } loggerProvider)
@@ -299,6 +317,36 @@ public sealed partial class FakeApiServer : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+
+        HoldPort();
+    }
+
+    private void HoldPort()
+    {
+        // Without SO_REUSEADDR first: then no other socket can share the port. With it only when the server's closed
+        // connections still sit in TIME_WAIT on the port, which a plain bind counts as a conflict.
+        _portHeld = TryBind(reuseAddress: false) ?? TryBind(reuseAddress: true);
+        if (_portHeld is not null)
+        {
+            HeldPorts[EndPoint] = _portHeld;
+        }
+    }
+
+    private Socket? TryBind(bool reuseAddress)
+    {
+        var socket = new Socket(EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, reuseAddress);
+            socket.Bind(EndPoint);
+            return socket;
+        }
+        catch (SocketException)
+        {
+            // Taken (by a bind to port 0 elsewhere in the moment since Kestrel let it go), or TIME_WAIT: not held.
+            socket.Dispose();
+            return null;
         }
     }
 

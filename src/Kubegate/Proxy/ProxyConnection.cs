@@ -496,7 +496,12 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
             _upstreamToken = _reactor.Register(this, fd, UpstreamSide, SocketEvents, out var errno);
             if (_upstreamToken != 0)
             {
-                errno = Native.Connect(fd, SocketAddressBuffer.From(host.EndPoint));
+                var address = SocketAddressBuffer.From(host.EndPoint);
+                errno = Native.Connect(fd, address);
+                if (errno == 0 && Native.IsConnectedToItself(fd, address))
+                {
+                    errno = Native.ECONNREFUSED;
+                }
             }
 
             if (errno == 0)
@@ -547,6 +552,11 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
     /// The upstream socket reported writable or failed while connecting: the connect is over one way or the other.
     /// Writable without an error or hang-up means connected, so only a failure costs the SO_ERROR read.
     /// </summary>
+    /// <remarks>
+    /// A socket connected to itself (<see cref="Native.IsConnectedToItself"/>: a local host whose port nothing listens
+    /// on, in the ephemeral range) counts as refused, which it would have been had the kernel picked another source
+    /// port: otherwise the client's ClientHello would come back to it as the "server's" answer.
+    /// </remarks>
     private void OnConnectCompleted(bool failed)
     {
         var error = failed ? Native.SocketError(_upstreamFd) : 0;
@@ -554,6 +564,10 @@ internal sealed partial class ProxyConnection : ReactorTimer, IReactorHandler, I
         {
             // Hung up without a pending error: refused or reset before we looked.
             error = Native.ECONNRESET;
+        }
+        else if (error == 0 && Native.IsConnectedToItself(_upstreamFd, SocketAddressBuffer.From(_host!.EndPoint)))
+        {
+            error = Native.ECONNREFUSED;
         }
 
         if (error == 0)

@@ -64,13 +64,21 @@ internal sealed class NetworkNamespace : IAsyncDisposable
     /// <summary><c>ip netns exec NAME nft ARGS</c> (e.g. deleting a table).</summary>
     public Task NftCommandAsync(params string[] args) => RunAsync("ip", ["netns", "exec", Name, "nft", .. args]);
 
-    /// <summary>A TCP connection made from inside this namespace (the socket belongs to it for its whole life).</summary>
-    public async Task<Socket> ConnectAsync(IPEndPoint endPoint, TimeSpan timeout)
+    /// <summary>
+    /// A TCP connection made from inside this namespace (the socket belongs to it for its whole life), from
+    /// <paramref name="localEndPoint"/> when given (else the kernel picks the source port).
+    /// </summary>
+    public async Task<Socket> ConnectAsync(IPEndPoint endPoint, TimeSpan timeout, IPEndPoint? localEndPoint = null)
     {
         var socket = await _sockets.CreateAsync(endPoint.AddressFamily);
         try
         {
             socket.NoDelay = true;
+            if (localEndPoint is not null)
+            {
+                socket.Bind(localEndPoint);
+            }
+
             using var deadline = new CancellationTokenSource(timeout);
             await socket.ConnectAsync(endPoint, deadline.Token);
             return socket;

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Kubegate.Health.Active;
 
 /// <summary>
@@ -10,6 +13,20 @@ internal abstract class HealthProbe : IDisposable
     public abstract string CheckerType { get; }
 
     public abstract Task<ProbeResult> CheckAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Connects <paramref name="socket"/> to the host. A socket that ends up connected to itself (TCP's self-connect:
+    /// a local port nothing listens on, in the ephemeral range, picked as the source port too) fails as refused, which
+    /// it is: a check must not find a dead local port healthy because it answered itself.
+    /// </summary>
+    protected static async ValueTask ConnectToHostAsync(Socket socket, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+        if (socket.LocalEndPoint is IPEndPoint local && local.Equals(endPoint))
+        {
+            throw new SocketException((int)SocketError.ConnectionRefused);
+        }
+    }
 
     public virtual void Dispose()
     {

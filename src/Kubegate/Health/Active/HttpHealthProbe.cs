@@ -201,7 +201,7 @@ internal sealed class HttpHealthProbe : HealthProbe
         var socket = new Socket(_endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(_endPoint, cancellationToken).ConfigureAwait(false);
+            await ConnectToHostAsync(socket, _endPoint, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -46,7 +46,7 @@ internal sealed class TcpHealthProbe : HealthProbe
         Stream stream;
         try
         {
-            await socket.ConnectAsync(_endPoint, cancellationToken).ConfigureAwait(false);
+            await ConnectToHostAsync(socket, _endPoint, cancellationToken).ConfigureAwait(false);
             stream = new NetworkStream(socket, ownsSocket: true);
         }
         catch (SocketException ex)

@@ -21,6 +21,7 @@ internal static unsafe partial class Native
     public const int EINPROGRESS = 115;
     public const int ETIMEDOUT = 110;
     public const int ECONNRESET = 104;
+    public const int ECONNREFUSED = 111;
 
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLOUT = 0x004;
@@ -66,7 +67,6 @@ internal static unsafe partial class Native
     private const int ENETUNREACH = 101;
     private const int ECONNABORTED = 103;
     private const int ENOTCONN = 107;
-    private const int ECONNREFUSED = 111;
     private const int EHOSTUNREACH = 113;
 
     /// <summary>
@@ -211,6 +211,22 @@ internal static unsafe partial class Native
     {
         var limit = stackalloc ulong[2];
         return getrlimit(RlimitNofile, limit) == 0 && limit[0] < long.MaxValue ? (long)limit[0] : long.MaxValue;
+    }
+
+    /// <summary>
+    /// True when a connected socket is connected to itself: its own address is <paramref name="peer"/>, the address it
+    /// connected to. TCP allows that (a simultaneous open with itself) when the destination is a local address and a
+    /// port in the ephemeral range with nothing listening, and the kernel picked that very port as the source: every
+    /// byte sent then comes back. One getsockname, no allocation.
+    /// </summary>
+    public static bool IsConnectedToItself(int fd, in SocketAddressBuffer peer)
+    {
+        var local = default(SocketAddressBuffer);
+        fixed (byte* p = local.Bytes)
+        {
+            var length = (uint)SocketAddressBuffer.Size;
+            return getsockname(fd, p, &length) == 0 && local.SameAs(peer);
+        }
     }
 
     /// <summary>The local address of a socket (getsockname), or null.</summary>

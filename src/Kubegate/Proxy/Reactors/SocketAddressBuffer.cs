@@ -49,6 +49,21 @@ internal struct SocketAddressBuffer
         return address;
     }
 
+    /// <summary>True when both hold the same family, port and address (a socket's own address against its peer's).</summary>
+    public readonly bool SameAs(in SocketAddressBuffer other)
+    {
+        ReadOnlySpan<byte> mine = _storage;
+        ReadOnlySpan<byte> theirs = other._storage;
+        var family = Native.FamilyOf(mine);
+        if (family != Native.FamilyOf(theirs) || !mine.Slice(2, 2).SequenceEqual(theirs.Slice(2, 2)))
+        {
+            return false;
+        }
+
+        return Native.IsInet(family) ? mine.Slice(4, 4).SequenceEqual(theirs.Slice(4, 4))
+            : Native.IsInet6(family) && mine.Slice(8, 16).SequenceEqual(theirs.Slice(8, 16));
+    }
+
     /// <summary>The address as an <see cref="IPEndPoint"/> (allocates); null when empty or not IP.</summary>
     public readonly IPEndPoint? ToEndPoint()
     {
