@@ -31,10 +31,12 @@ public partial class GracefulStopTests : IDisposable
         using var busy = await SocketTestExtensions.ConnectTcpAsync(endPoint);
         using var quiet = await SocketTestExtensions.ConnectTcpAsync(endPoint);
         var sent = 0L;
-        await RoundTripAsync(busy, sent++);
         await RoundTripAsync(quiet, 0);
         var quietEnd = quiet.ReceiveUntilClosedAsync();
 
+        // The busy connection's last exchange right before the signal: the immediate strategy's first pass closes
+        // every connection quiet for a heartbeat at once, and nothing else may stand between the two.
+        await RoundTripAsync(busy, sent++);
         process.Terminate();
 
         // The busy connection keeps relaying while the drain closes the quiet one (quiet for 1 s, then the next
