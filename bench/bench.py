@@ -388,45 +388,32 @@ backend iperf
     return conf
 
 
-def nginx_stream_conf(run_dir: Path, s: Settings) -> Path:
-    conf = run_dir / "nginx-stream.conf"
+def nginx_stream_conf(run_dir: Path, s: Settings, name: str = "nginx-stream", half_close: bool = False) -> Path:
+    """nginx `stream` in front of the backends, iperf3 and the watch backend. With half_close (the nginx-halfclose
+    reference, a process of its own so its CPU is apart): the W2 listener only, with proxy_half_close on."""
+    if half_close:
+        upstreams = ""
+        servers = (f"  server {{ listen {HOST}:{PORTS['nginx_halfclose']}; proxy_pass apiservers; proxy_timeout 1h; "
+                   "proxy_half_close on; }\n")
+    else:
+        upstreams = (f"  upstream iperf {{ server {HOST}:{PORTS['iperf']}; }}\n"
+                     f"  upstream watch {{ server {HOST}:{PORTS['watch']}; }}\n")
+        servers = "".join(f"  server {{ listen {HOST}:{PORTS[port]}; proxy_pass {upstream}; proxy_timeout 1h; }}\n"
+                          for port, upstream in (("nginx", "apiservers"), ("nginx_iperf", "iperf"),
+                                                 ("nginx_watch", "watch")))
+    conf = run_dir / f"{name}.conf"
     conf.write_text(f"""
 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 daemon off;
 master_process on;
 worker_processes {WORKERS};
 worker_rlimit_nofile {resource.getrlimit(resource.RLIMIT_NOFILE)[1]};
-pid {run_dir}/nginx-stream.pid;
-error_log {run_dir}/nginx-stream.error.log warn;
+pid {run_dir}/{name}.pid;
+error_log {run_dir}/{name}.error.log warn;
 events {{ worker_connections {2 * proxied_connections(s)}; }}
 stream {{
   upstream apiservers {{ server {HOST}:{PORTS['backend_a']}; server {HOST}:{PORTS['backend_b']}; }}
-  upstream iperf {{ server {HOST}:{PORTS['iperf']}; }}
-  upstream watch {{ server {HOST}:{PORTS['watch']}; }}
-  server {{ listen {HOST}:{PORTS['nginx']}; proxy_pass apiservers; proxy_timeout 1h; }}
-  server {{ listen {HOST}:{PORTS['nginx_iperf']}; proxy_pass iperf; proxy_timeout 1h; }}
-  server {{ listen {HOST}:{PORTS['nginx_watch']}; proxy_pass watch; proxy_timeout 1h; }}
-}}
-""")
-    return conf
-
-
-def nginx_halfclose_conf(run_dir: Path, s: Settings) -> Path:
-    """The W2 listener of nginx_stream_conf with proxy_half_close on, in a process of its own (its CPU apart)."""
-    conf = run_dir / "nginx-halfclose.conf"
-    conf.write_text(f"""
-load_module /usr/lib/nginx/modules/ngx_stream_module.so;
-daemon off;
-master_process on;
-worker_processes {WORKERS};
-worker_rlimit_nofile {resource.getrlimit(resource.RLIMIT_NOFILE)[1]};
-pid {run_dir}/nginx-halfclose.pid;
-error_log {run_dir}/nginx-halfclose.error.log warn;
-events {{ worker_connections {2 * proxied_connections(s)}; }}
-stream {{
-  upstream apiservers {{ server {HOST}:{PORTS['backend_a']}; server {HOST}:{PORTS['backend_b']}; }}
-  server {{ listen {HOST}:{PORTS['nginx_halfclose']}; proxy_pass apiservers; proxy_timeout 1h; proxy_half_close on; }}
-}}
+{upstreams}{servers}}}
 """)
     return conf
 
@@ -488,7 +475,7 @@ def contestants(settings: Settings, run_dir: Path) -> list[Contestant]:
     spliced = haproxy_conf(run_dir, s, "haproxy-splice", PORTS["haproxy_splice"], PORTS["haproxy_splice_iperf"], None,
                            "splice")
     stream = nginx_stream_conf(run_dir, s)
-    halfclose = nginx_halfclose_conf(run_dir, s)
+    halfclose = nginx_stream_conf(run_dir, s, "nginx-halfclose", half_close=True)
     kconf = kubegate_conf(run_dir)
     validate = subprocess.run([str(settings.kubegate), "--mode", "validate", "-c", str(kconf)],
                               capture_output=True, text=True, cwd=run_dir)

@@ -143,35 +143,11 @@ internal sealed class FaultBed : IAsyncDisposable
         throw new InvalidOperationException($"8 connections in a row went elsewhere than {node.Name}: round robin should alternate");
     }
 
-    /// <summary>GET on the admin interface (HTTP/1.0: the connection closes after the answer, so it holds no descriptor afterwards).</summary>
-    public async Task<string> AdminGetAsync(string path)
-    {
-        using var socket = await Gateway.ConnectAsync(AdminEndPoint, TimeSpan.FromSeconds(10));
-        await socket.SendAllAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.0\r\nHost: {AdminEndPoint}\r\n\r\n"));
-        var response = Encoding.UTF8.GetString(await socket.ReceiveToEndAsync(limit: 4 << 20));
-        var headerEnd = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        if (!response.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) || headerEnd < 0)
-        {
-            throw new InvalidOperationException($"admin {path}: {response}");
-        }
-
-        return response[(headerEnd + 4)..];
-    }
+    /// <summary>GET on the admin interface, from inside kubegate's namespace.</summary>
+    public Task<string> AdminGetAsync(string path) => Gateway.AdminGetAsync(AdminEndPoint, path);
 
     /// <summary>One counter or gauge from <c>/stats</c> (0 when kubegate has not created it yet).</summary>
-    public async Task<long> StatAsync(string name)
-    {
-        var text = await AdminGetAsync("/stats?filter=" + Uri.EscapeDataString("^" + name.Replace(".", "\\.", StringComparison.Ordinal) + "$"));
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith(name + ": ", StringComparison.Ordinal))
-            {
-                return long.Parse(line[(name.Length + 2)..], CultureInfo.InvariantCulture);
-            }
-        }
-
-        return 0;
-    }
+    public Task<long> StatAsync(string name) => Gateway.StatAsync(AdminEndPoint, name);
 
     /// <summary>Every host of cluster c as <c>/clusters</c> reports it (Envoy's text form, <c>c::addr:port::stat::value</c>).</summary>
     public async Task<IReadOnlyDictionary<string, HostStatus>> HostsAsync()

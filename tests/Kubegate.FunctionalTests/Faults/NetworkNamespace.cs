@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
+using Kubegate.FunctionalTests.Infrastructure;
 using Kubegate.FunctionalTests.Operations;
 using Kubegate.Testing;
 
@@ -63,6 +66,39 @@ internal sealed class NetworkNamespace : IAsyncDisposable
 
     /// <summary><c>ip netns exec NAME nft ARGS</c> (e.g. deleting a table).</summary>
     public Task NftCommandAsync(params string[] args) => RunAsync("ip", ["netns", "exec", Name, "nft", .. args]);
+
+    /// <summary>
+    /// GET on an admin interface listening in this namespace, from <paramref name="from"/> when given. HTTP/1.0: the
+    /// connection closes after the answer, so it holds no descriptor afterwards. The body of a 200, else it throws.
+    /// </summary>
+    public async Task<string> AdminGetAsync(IPEndPoint admin, string path, IPEndPoint? from = null)
+    {
+        using var socket = await ConnectAsync(admin, TimeSpan.FromSeconds(10), from);
+        await socket.SendAllAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.0\r\nHost: {admin}\r\n\r\n"));
+        var response = Encoding.UTF8.GetString(await socket.ReceiveToEndAsync(limit: 4 << 20));
+        var headerEnd = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (!response.StartsWith("HTTP/1.1 200", StringComparison.Ordinal) || headerEnd < 0)
+        {
+            throw new InvalidOperationException($"admin {path}: {response}");
+        }
+
+        return response[(headerEnd + 4)..];
+    }
+
+    /// <summary>One counter or gauge from the admin's <c>/stats</c> (0 when kubegate has not created it yet).</summary>
+    public async Task<long> StatAsync(IPEndPoint admin, string name, IPEndPoint? from = null)
+    {
+        var text = await AdminGetAsync(admin, "/stats?filter=" + Uri.EscapeDataString("^" + name.Replace(".", "\\.", StringComparison.Ordinal) + "$"), from);
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(name + ": ", StringComparison.Ordinal))
+            {
+                return long.Parse(line[(name.Length + 2)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
 
     /// <summary>
     /// A TCP connection made from inside this namespace (the socket belongs to it for its whole life), from
